@@ -1,0 +1,70 @@
+// Command handoff configures and runs handoff actions against Wati.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/handoff-dev/handoff/pkg/cmd/factory"
+	"github.com/handoff-dev/handoff/pkg/cmd/root"
+	"github.com/handoff-dev/handoff/pkg/cmdutil"
+)
+
+// Set through -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
+var (
+	version = "dev"
+	commit  = "none"
+	date    = "unknown"
+)
+
+func main() { os.Exit(Main()) }
+
+// Main runs the command line and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	ios := cmdutil.System()
+	f := factory.New(version, commit, date, ios)
+	cmd := root.NewCmdRoot(f)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if ctx.Err() != nil && !errors.As(err, new(cmdutil.Coder)) {
+		err = cmdutil.ErrCancelled
+	}
+	code := cmdutil.ExitCodeOf(err)
+	if isCobraUsageError(err) {
+		code = cmdutil.ExitUsage
+		err = cmdutil.WithHint(cmdutil.UsageError("%s", err), "Run: handoff --help")
+	}
+	var silent *cmdutil.SilentError
+	if !errors.As(err, &silent) {
+		fmt.Fprintf(ios.ErrOut, "handoff: %s\n", err)
+		if hint := cmdutil.HintOf(err); hint != "" {
+			fmt.Fprintf(ios.ErrOut, "%s\n", hint)
+		}
+	}
+	return code
+}
+
+// isCobraUsageError recognises the errors cobra returns for an unknown
+// command or a wrong number of arguments, which carry no type.
+func isCobraUsageError(err error) bool {
+	if errors.As(err, new(cmdutil.Coder)) {
+		return false
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}

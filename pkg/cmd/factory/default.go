@@ -1,0 +1,37 @@
+// Package factory wires the real dependencies into a cmdutil.Factory.
+package factory
+
+import (
+	"github.com/handoff-dev/handoff/pkg/account"
+	"github.com/handoff-dev/handoff/pkg/action"
+	"github.com/handoff-dev/handoff/pkg/cmdutil"
+	"github.com/handoff-dev/handoff/pkg/directory"
+	"github.com/handoff-dev/handoff/pkg/wati"
+)
+
+// New returns the factory used by the binary. Settings are filled in by the
+// root command's pre-run.
+func New(version, commit, date string, ios *cmdutil.IOStreams) *cmdutil.Factory {
+	f := &cmdutil.Factory{
+		IO:       ios,
+		Version:  version,
+		Commit:   commit,
+		Date:     date,
+		Settings: &cmdutil.Settings{},
+	}
+	f.Actions = func() (*action.Store, error) { return action.NewStore(f.Settings.Dir), nil }
+	f.Accounts = func() (*account.Store, error) { return account.NewStore(f.Settings.ConfigDir, ios.Getenv), nil }
+	f.Directory = func() (*directory.Service, error) {
+		return directory.NewService(f.Settings.CacheDir, f.Settings.Dir, f.Settings.DirectoryTTL), nil
+	}
+	f.Client = func(name string, dryRun bool) (*wati.Client, error) {
+		return clientFor(f, name, dryRun)
+	}
+	return f
+}
+
+// clientFor resolves the account and its token and builds the client.
+// Implemented with the account package (issue 4).
+func clientFor(f *cmdutil.Factory, name string, dryRun bool) (*wati.Client, error) {
+	return wati.New(wati.Config{UserAgent: "handoff/" + f.Version, DryRun: dryRun})
+}

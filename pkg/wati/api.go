@@ -1,0 +1,111 @@
+// Package wati is the Wati REST client (v3 and v1) built on resty: typed
+// errors, retries, redaction. It never prints except to the debug writer.
+//
+// API CONTRACT (other packages code against these names; the implementation
+// may add, not rename):
+package wati
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Config configures one client, for one account.
+type Config struct {
+	BaseURL        string        // origin, e.g. https://live-mt-server.wati.io or http://127.0.0.1:8089
+	API            string        // "v3" (default) or "v1"
+	TenantID       string        // v1 only; empty when the host implies it
+	Token          string        // with or without "Bearer "
+	Channel        string        // default channel name or number, optional
+	UserAgent      string        // "handoff/<version>"
+	RequestTimeout time.Duration // per attempt; 0 = 15s
+	Deadline       time.Duration // all attempts of one call; 0 = 60s
+	MaxAttempts    int           // 0 = 5
+	MaxRetryAfter  time.Duration // cap on an honoured Retry-After; 0 = 60s
+	Debug          io.Writer     // HANDOFF_DEBUG=api: requests and responses, token redacted
+	DryRun         bool          // writes are recorded, not sent
+}
+
+// Request is one HTTP request as it is (or would be) sent, token redacted.
+type Request struct {
+	Method string            `json:"method"`
+	URL    string            `json:"url"`
+	Header map[string]string `json:"header,omitempty"`
+	Body   string            `json:"body,omitempty"`
+	Status int               `json:"status,omitempty"` // 0 when not sent
+}
+
+// Contact is a Wati contact (fields the tool reads).
+type Contact struct {
+	ID            string        `json:"id"`
+	WaID          string        `json:"wa_id"`
+	Name          string        `json:"name"`
+	Phone         string        `json:"phone"`
+	Teams         []string      `json:"teams"`
+	ChannelID     string        `json:"channel_id"`
+	ContactStatus string        `json:"contact_status"`
+	CustomParams  []CustomParam `json:"custom_params"`
+}
+
+type CustomParam struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// ContactPage is one page of the contact list.
+type ContactPage struct {
+	Contacts   []Contact
+	PageNumber int
+	PageSize   int
+}
+
+// Chatbot is a Wati chatbot (flow).
+type Chatbot struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Created string `json:"created"`
+}
+
+// Channel is a connected WhatsApp number.
+type Channel struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Channel string `json:"channel"`
+}
+
+// Message is one entry of a conversation's message list.
+type Message struct {
+	ID             string `json:"id"`
+	Created        string `json:"created"`
+	ConversationID string `json:"conversation_id"`
+	EventType      string `json:"event_type"`
+	Text           string `json:"text"`
+	Owner          bool   `json:"owner"`
+	OperatorName   string `json:"operator_name"`
+	AssignedID     string `json:"assigned_id"`
+}
+
+// Operations the Client offers (signatures are the contract):
+//
+//	func New(cfg Config) (*Client, error)
+//	func (c *Client) API() string
+//	func (c *Client) AssignOperator(ctx context.Context, t Target, email *string) error   // nil email: bot operator
+//	func (c *Client) StartChatbot(ctx context.Context, t Target, chatbotID string) error
+//	func (c *Client) AssignTeams(ctx context.Context, t Target, teams []string) error
+//	func (c *Client) GetContact(ctx context.Context, t Target) (*Contact, error)
+//	func (c *Client) ListContacts(ctx context.Context, page, size int) (*ContactPage, error)
+//	func (c *Client) ListChatbots(ctx context.Context) ([]Chatbot, error)           // all pages
+//	func (c *Client) ListChannels(ctx context.Context) ([]Channel, error)
+//	func (c *Client) ListMessages(ctx context.Context, t Target, page, size int) ([]Message, error)
+//	func (c *Client) UpdateStatus(ctx context.Context, t Target, status string) error
+//	func (c *Client) Requests() []Request   // requests recorded (dry-run) or sent, token redacted
+//
+// Target:
+//
+//	type Target struct{ ... }               // phone, 24-hex conversation id, or Channel:Phone
+//	func ParseTarget(s string) (Target, error)  // error is *TargetError (exit 2)
+//	func (t Target) String() string         // normalised form
+//
+// Errors: *Error with a Kind; (*Error).ExitCode() gives design.md's exit code.
+var _ = context.Background
