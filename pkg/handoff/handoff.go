@@ -3,9 +3,21 @@ package handoff
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/wati"
+)
+
+// Outcomes of one handoff.
+const (
+	OutcomeAssigned = "assigned" // Wati accepted the handoff
+	OutcomeDryRun   = "dry-run"  // nothing was sent
+	OutcomeFailed   = "failed"   // Wati refused it, or it could not be sent
+	OutcomeUnknown  = "unknown"  // a write may or may not have happened
+	OutcomeSkipped  = "skipped"  // batch: already done (journal) or a duplicate
 )
 
 // Result is the outcome of one handoff; `assign --json`, the batch report
@@ -23,20 +35,302 @@ type Result struct {
 	DurationMS int64          `json:"duration_ms"`
 	Replaced   []string       `json:"replaced_teams,omitempty"`
 	Err        error          `json:"-"`
+
+	// Added fields (optional in every consumer).
+
+	// Teams is the contact's team set after a team handoff (the new team,
+	// plus the kept ones with keep-teams).
+	Teams []string `json:"teams,omitempty"`
+	// Kind names what was done: "operator", "bot-operator", "chatbot",
+	// "teams".
+	Kind string `json:"kind,omitempty"`
+	// Line is the input line of a batch target (1-based); 0 outside batches.
+	Line int `json:"line,omitempty"`
+	// Reason classifies a failure for summaries: "invalid-target",
+	// "unauthorized", "not-found", "unavailable", "unknown", "refused",
+	// "duplicate", "journal", ...
+	Reason string `json:"reason,omitempty"`
+	// Warnings are things the user should know that did not stop the handoff.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
-// Runner runs one action with one client.
+// ExitCode is the process exit code this result maps to (design.md):
+// 0 when it succeeded or was a dry run, else the code of its error.
+func (r Result) ExitCode() int {
+	if r.OK {
+		return 0
+	}
+	return exitCodeOf(r.Err)
+}
+
+// Message is the one line a person reads: what happened, who owns the
+// conversation now, and that the AI agent must stop replying to it.
+func (r Result) Message() string {
+	who := r.Assignee
+	replaced := ""
+	if len(r.Replaced) > 0 {
+		replaced = " (replacing its teams " + strings.Join(r.Replaced, ", ") + ")"
+	}
+	kept := ""
+	if r.Kind == "teams" && len(r.Teams) > 1 {
+		kept = " (teams now " + strings.Join(r.Teams, ", ") + ")"
+	}
+	switch r.Outcome {
+	case OutcomeAssigned:
+		switch r.Kind {
+		case "chatbot":
+			return fmt.Sprintf("Started %s on %s; the chatbot owns the conversation now, and the AI agent must stop replying to it.", who, r.Target)
+		case "teams":
+			return fmt.Sprintf("Assigned %s to %s%s%s; %s owns the conversation now, and the AI agent must stop replying to it.", r.Target, who, replaced, kept, who)
+		default:
+			return fmt.Sprintf("Assigned %s to %s; %s owns the conversation now, and the AI agent must stop replying to it.", r.Target, who, who)
+		}
+	case OutcomeDryRun:
+		verb := "assign " + r.Target + " to " + who
+		if r.Kind == "chatbot" {
+			verb = "start " + who + " on " + r.Target
+		}
+		if replaced != "" {
+			replaced = " (it would replace the contact's teams " + strings.Join(r.Replaced, ", ") + ")"
+		}
+		return fmt.Sprintf("Dry run: nothing was sent. This would %s%s%s; the AI agent would then stop replying to it.", verb, replaced, kept)
+	case OutcomeUnknown:
+		return fmt.Sprintf("Outcome unknown for %s: the request to hand it to %s may or may not have reached Wati (%s). Check the conversation in Wati before retrying; the AI agent should stop replying until then.", r.Target, who, r.Error)
+	case OutcomeSkipped:
+		return fmt.Sprintf("Skipped %s: %s.", r.Target, r.Error)
+	default:
+		return fmt.Sprintf("Handoff of %s to %s failed: %s. The AI agent still owns the conversation.", r.Target, who, r.Error)
+	}
+}
+
+// Runner runs one action with one client. A Runner is cheap: build one per
+// call when Note or Source differ. It is safe for concurrent use by the
+// batch workers as long as its fields are not changed.
 type Runner struct {
 	Client    *wati.Client
 	Action    *action.Action
 	Account   string
-	KeepTeams bool
+	KeepTeams bool // also implied by assignee.keep_teams in the action file
 	DryRun    bool
+
+	// Audit, when set, receives one record per handoff that was attempted
+	// (not for dry runs).
+	Audit *AuditLog
+	// Source is recorded in the audit log: "assign", "batch", "mcp".
+	Source string
+	// Note is free text recorded in the audit log (for example the reason
+	// an agent gave).
+	Note string
+
+	// noRequests: do not copy the client's request log into results (batch
+	// runs share one client between targets).
+	noRequests bool
 }
 
-// ----- contract stub: replaced by the implementation (issue 5) -----
-
-// Run hands one conversation off.
+// Run hands one conversation off: it performs design.md's mapping (user →
+// assign operator; bot with an id → start chatbot; bot without → assign
+// operator with a null email; team → contacts/teams, reading the contact
+// first to keep or name its other teams), times it, and appends the audit
+// record. It never prints.
 func (r *Runner) Run(ctx context.Context, t wati.Target) Result {
-	return Result{Err: errors.New("not implemented yet")}
+	start := time.Now()
+	a := r.Action.Assignee
+	res := Result{
+		Action:   r.Action.Name,
+		Account:  r.Account,
+		Target:   t.String(),
+		Assignee: a.Describe(),
+		API:      r.Client.API(),
+		Kind:     kindOf(a),
+	}
+	mark := 0
+	if !r.noRequests {
+		mark = len(r.Client.Requests())
+	}
+	err := r.perform(ctx, t, &res)
+	res.DurationMS = time.Since(start).Milliseconds()
+	if !r.noRequests {
+		if all := r.Client.Requests(); len(all) >= mark {
+			res.Requests = append([]wati.Request(nil), all[mark:]...)
+		}
+	}
+	if res.Requests == nil {
+		res.Requests = []wati.Request{}
+	}
+	r.finish(&res, err)
+	if r.Audit != nil && !r.DryRun {
+		// The audit log is best effort: a full disk must not turn a
+		// handoff that happened into one reported as failed.
+		if aerr := r.Audit.Append(recordOf(res, r.Source, r.Note)); aerr != nil {
+			res.Warnings = append(res.Warnings, "audit log: "+aerr.Error())
+		}
+	}
+	return res
 }
+
+func (r *Runner) finish(res *Result, err error) {
+	switch {
+	case err == nil && r.DryRun:
+		res.OK, res.Outcome = true, OutcomeDryRun
+	case err == nil:
+		res.OK, res.Outcome = true, OutcomeAssigned
+	default:
+		res.Err = err
+		res.Error = err.Error()
+		res.Reason = reasonOf(err)
+		if exitCodeOf(err) == exitUnknown {
+			res.Outcome = OutcomeUnknown
+		} else {
+			res.Outcome = OutcomeFailed
+		}
+	}
+}
+
+func kindOf(a action.Assignee) string {
+	switch a.Type {
+	case action.User:
+		return "operator"
+	case action.Team:
+		return "teams"
+	case action.Bot:
+		if a.BotID != "" {
+			return "chatbot"
+		}
+		return "bot-operator"
+	}
+	return ""
+}
+
+func (r *Runner) keepTeams() bool { return r.KeepTeams || r.Action.Assignee.KeepTeams }
+
+func (r *Runner) perform(ctx context.Context, t wati.Target, res *Result) error {
+	a := r.Action.Assignee
+	c := r.Client
+	switch a.Type {
+	case action.User:
+		email := a.Email
+		return c.AssignOperator(ctx, t, &email)
+	case action.Bot:
+		if a.BotID != "" {
+			return c.StartChatbot(ctx, t, a.BotID)
+		}
+		return c.AssignOperator(ctx, t, nil)
+	case action.Team:
+		return r.assignTeam(ctx, t, res)
+	}
+	return &configError{fmt.Errorf("action %q: unknown assignee type %q", r.Action.Name, a.Type)}
+}
+
+// assignTeam reads the contact's teams first: with keep-teams they are sent
+// along with the new one; without, the result names the ones replaced.
+func (r *Runner) assignTeam(ctx context.Context, t wati.Target, res *Result) error {
+	team := r.Action.Assignee.Team
+	keep := r.keepTeams()
+	var current []string
+	contact, err := r.Client.GetContact(ctx, t)
+	switch {
+	case err == nil && contact != nil:
+		current = contact.Teams
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case keep:
+		return fmt.Errorf("reading the contact's teams to keep them: %w", err)
+	case exitCodeOf(err) == exitNotFound:
+		return err
+	default:
+		res.Warnings = append(res.Warnings, "could not read the contact's current teams, so the ones replaced are not known: "+err.Error())
+	}
+	teams := []string{team}
+	for _, old := range current {
+		if strings.EqualFold(strings.TrimSpace(old), strings.TrimSpace(team)) || strings.TrimSpace(old) == "" {
+			continue
+		}
+		if keep {
+			if !containsFold(teams, old) {
+				teams = append(teams, old)
+			}
+		} else if !containsFold(res.Replaced, old) {
+			res.Replaced = append(res.Replaced, old)
+		}
+	}
+	if len(teams) > 100 {
+		return &refusedError{fmt.Errorf("the contact would have %d teams; Wati accepts at most 100", len(teams))}
+	}
+	res.Teams = teams
+	return r.Client.AssignTeams(ctx, t, teams)
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Exit codes of design.md (kept here so that the domain package does not
+// import the command layer).
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitConfig      = 3
+	exitAuth        = 4
+	exitNotFound    = 5
+	exitUnavailable = 6
+	exitUnknown     = 7
+	exitCancel      = 130
+)
+
+func exitCodeOf(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var c interface{ ExitCode() int }
+	if errors.As(err, &c) {
+		return c.ExitCode()
+	}
+	if errors.Is(err, context.Canceled) {
+		return exitCancel
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return exitUnknown
+	}
+	return exitFailure
+}
+
+func reasonOf(err error) string {
+	var k interface{ Reason() string }
+	if errors.As(err, &k) && k.Reason() != "" {
+		return k.Reason()
+	}
+	switch exitCodeOf(err) {
+	case exitUsage:
+		return "invalid-target"
+	case exitConfig:
+		return "configuration"
+	case exitAuth:
+		return "unauthorized"
+	case exitNotFound:
+		return "not-found"
+	case exitUnavailable:
+		return "unavailable"
+	case exitUnknown:
+		return "unknown"
+	case exitCancel:
+		return "cancelled"
+	}
+	return "refused"
+}
+
+type configError struct{ error }
+
+func (e *configError) ExitCode() int  { return exitConfig }
+func (e *configError) Unwrap() error  { return e.error }
+func (e *configError) Reason() string { return "configuration" }
+
+type refusedError struct{ error }
+
+func (e *refusedError) ExitCode() int { return exitFailure }
+func (e *refusedError) Unwrap() error { return e.error }

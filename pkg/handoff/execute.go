@@ -1,0 +1,95 @@
+package handoff
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/handoff-dev/handoff/pkg/action"
+	"github.com/handoff-dev/handoff/pkg/wati"
+)
+
+// Deps are what Execute needs from the outside world.
+type Deps struct {
+	// Client builds the Wati client of an account (cmdutil.Factory.Client).
+	Client func(account string, dryRun bool) (*wati.Client, error)
+	// Audit receives one record per attempted handoff; nil: none.
+	Audit *AuditLog
+}
+
+// Request is one handoff as `assign ACTION --conversation TARGET` asks for it.
+type Request struct {
+	Action    *action.Action // loaded and valid
+	Account   string         // overrides Action.Account when not empty (--account)
+	Target    string         // as the user wrote it: phone, conversation id, Channel:Phone
+	DryRun    bool
+	KeepTeams bool
+	Source    string // audit: "assign", "mcp", ...
+	Note      string // audit: free text
+}
+
+// AccountFor is the account a request runs against: the override when
+// given, else the action's own.
+func AccountFor(a *action.Action, override string) string {
+	if override != "" {
+		return override
+	}
+	return a.Account
+}
+
+// Execute does exactly what `handoff assign ACTION --conversation TARGET`
+// does, minus printing: parse the target (a bad one: Err with exit code 2,
+// nothing sent, no audit record), build the account's client (unknown
+// account or missing token: the client factory's error, exit 3 or 4), run
+// the handoff and append the audit record. Result.ExitCode gives the exit
+// code; Result.Message the sentence for people.
+func Execute(ctx context.Context, d Deps, req Request) Result {
+	start := time.Now()
+	acct := AccountFor(req.Action, req.Account)
+	res := Result{
+		Action:   req.Action.Name,
+		Account:  acct,
+		Target:   req.Target,
+		Assignee: req.Action.Assignee.Describe(),
+		Kind:     kindOf(req.Action.Assignee),
+		Requests: []wati.Request{},
+	}
+	fail := func(err error) Result {
+		res.Err, res.Error, res.Outcome, res.Reason = err, err.Error(), OutcomeFailed, reasonOf(err)
+		res.DurationMS = time.Since(start).Milliseconds()
+		return res
+	}
+	t, err := wati.ParseTarget(req.Target)
+	if err != nil {
+		return fail(&usageError{err})
+	}
+	res.Target = t.String()
+	if d.Client == nil {
+		return fail(&configError{errors.New("no Wati client configured")})
+	}
+	c, err := d.Client(acct, req.DryRun)
+	if err != nil {
+		if exitCodeOf(err) == exitFailure {
+			err = &configError{err}
+		}
+		return fail(err)
+	}
+	r := &Runner{
+		Client:    c,
+		Action:    req.Action,
+		Account:   acct,
+		KeepTeams: req.KeepTeams,
+		DryRun:    req.DryRun,
+		Audit:     d.Audit,
+		Source:    req.Source,
+		Note:      req.Note,
+	}
+	return r.Run(ctx, t)
+}
+
+// usageError marks a bad argument (exit 2) while keeping the cause's text.
+type usageError struct{ error }
+
+func (e *usageError) ExitCode() int  { return exitUsage }
+func (e *usageError) Unwrap() error  { return e.error }
+func (e *usageError) Reason() string { return "invalid-target" }

@@ -1,0 +1,234 @@
+package handoff
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// InputError is a batch input that cannot be read at all (exit 2).
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return "reading the input: " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+func (e *InputError) ExitCode() int { return exitUsage }
+
+// maxLine bounds one input line; longer lines are an input error.
+const maxLine = 64 << 10
+
+// inputItem is one target as read, before parsing.
+type inputItem struct {
+	line int
+	raw  string
+}
+
+// targetReader streams targets out of a CSV file whose header names a
+// "target" or "conversation" column (other columns ignored), or out of a
+// plain list with one target per line (blank lines and # comments
+// skipped). Nothing is held beyond the current line.
+type targetReader struct {
+	br   *bufio.Reader
+	csv  *csv.Reader
+	col  int
+	line int
+	hdr  int // line of the CSV header
+	// first is the first line in plain mode, given back by the next call.
+	first   *inputItem
+	started bool
+	format  string
+}
+
+func newTargetReader(r io.Reader) *targetReader {
+	return &targetReader{br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// Format is "csv" or "lines" once the first line has been read.
+func (t *targetReader) Format() string { return t.format }
+
+func (t *targetReader) readLine() (string, error) {
+	var buf []byte
+	for {
+		chunk, err := t.br.ReadSlice('\n')
+		buf = append(buf, chunk...)
+		if len(buf) > maxLine {
+			return "", &InputError{fmt.Errorf("line %d is longer than %d bytes", t.line+1, maxLine)}
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && (err != io.EOF || len(buf) == 0) {
+			return "", err
+		}
+		t.line++
+		return strings.TrimRight(string(buf), "\r\n"), nil
+	}
+}
+
+// start reads the first meaningful line and picks the format.
+func (t *targetReader) start() error {
+	t.started = true
+	for {
+		s, err := t.readLine()
+		if err == io.EOF {
+			t.format = "lines"
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if t.line == 1 {
+			s = strings.TrimPrefix(s, "\ufeff")
+		}
+		trimmed := strings.TrimSpace(s)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if col, ok := headerColumn(trimmed); ok {
+			t.format, t.col, t.hdr = "csv", col, t.line
+			t.csv = csv.NewReader(&lineLimiter{r: t.br})
+			t.csv.FieldsPerRecord = -1
+			t.csv.ReuseRecord = true
+			t.csv.TrimLeadingSpace = true
+			return nil
+		}
+		if strings.Contains(trimmed, ",") && !looksLikeTarget(trimmed) {
+			return &InputError{errors.New(`line 1 looks like a CSV header, but no column is named "target" or "conversation"`)}
+		}
+		t.format = "lines"
+		t.first = &inputItem{line: t.line, raw: trimmed}
+		return nil
+	}
+}
+
+// headerColumn recognises a header line naming the target column.
+func headerColumn(line string) (int, bool) {
+	r := csv.NewReader(strings.NewReader(line))
+	r.FieldsPerRecord = -1
+	rec, err := r.Read()
+	if err != nil {
+		return 0, false
+	}
+	for i, f := range rec {
+		switch strings.ToLower(strings.TrimSpace(f)) {
+		case "target", "conversation", "conversation_id", "conversation id":
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// looksLikeTarget lets "+1 415 555 2671" style lines through even when a
+// comma sneaks in; a CSV header has letters.
+func looksLikeTarget(s string) bool {
+	for _, r := range s {
+		if (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// next returns the next target; io.EOF at the end. A CSV record without
+// the column comes back with an empty raw value (reported as invalid).
+func (t *targetReader) next() (inputItem, error) {
+	if !t.started {
+		if err := t.start(); err != nil {
+			return inputItem{}, err
+		}
+	}
+	if t.first != nil {
+		it := *t.first
+		t.first = nil
+		return it, nil
+	}
+	if t.csv != nil {
+		for {
+			rec, err := t.csv.Read()
+			if err == io.EOF {
+				return inputItem{}, io.EOF
+			}
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				if errors.Is(pe.Err, csv.ErrFieldCount) {
+					err = nil
+				} else {
+					return inputItem{line: pe.StartLine + t.hdr, raw: ""}, nil
+				}
+			}
+			if err != nil {
+				return inputItem{}, &InputError{err}
+			}
+			line, _ := t.csv.FieldPos(0)
+			line += t.hdr // the header was read outside the csv reader
+			if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+				continue
+			}
+			if t.col >= len(rec) {
+				return inputItem{line: line}, nil
+			}
+			return inputItem{line: line, raw: strings.TrimSpace(rec[t.col])}, nil
+		}
+	}
+	for {
+		s, err := t.readLine()
+		if err != nil {
+			return inputItem{}, err
+		}
+		s = strings.TrimSpace(s)
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		return inputItem{line: t.line, raw: s}, nil
+	}
+}
+
+// lineLimiter hands the csv reader the rest of the input and bounds line
+// length there too.
+type lineLimiter struct {
+	r   *bufio.Reader
+	run int
+}
+
+func (l *lineLimiter) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, c := range p[:n] {
+		if c == '\n' {
+			l.run = 0
+		} else if l.run++; l.run > maxLine {
+			return 0, fmt.Errorf("a line is longer than %d bytes", maxLine)
+		}
+	}
+	return n, err
+}
+
+// CountTargets counts the non-blank lines of r, for a progress bar's total
+// (a header line is counted too, which the caller may subtract). It reads
+// r to the end.
+func CountTargets(r io.Reader) (int, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	n := 0
+	nonBlank := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(bytes.TrimSpace(chunk)) > 0 {
+			nonBlank = true
+		}
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if nonBlank {
+			n++
+		}
+		nonBlank = false
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
