@@ -1,0 +1,397 @@
+package prompt
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/huh"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+	"golang.org/x/term"
+
+	"github.com/handoff-dev/handoff/pkg/cmdutil"
+)
+
+// ErrEndOfInput is returned in line mode when the input ends before a
+// question was answered: nothing is assumed, nothing is saved.
+var ErrEndOfInput = fmt.Errorf("input ended before every question was answered: %w", ErrAborted)
+
+// HuhPrompter asks questions with huh forms on stderr: full-screen-less
+// Bubble Tea forms on a terminal, line prompts in accessible mode
+// (HANDOFF_ACCESSIBLE=1 or TERM=dumb). Only build it when
+// IOStreams.CanPrompt() is true: Bubble Tea opens /dev/tty otherwise.
+type HuhPrompter struct {
+	ctx        context.Context
+	in         io.Reader
+	out        io.Writer
+	accessible bool
+	progress   bool
+	lines      *lineReader
+	theme      *huh.Theme
+	keymap     *huh.KeyMap
+}
+
+// NewHuh returns the prompter for the command's streams. ctx cancels a
+// question in progress (SIGINT, SIGTERM).
+func NewHuh(ctx context.Context, ios *cmdutil.IOStreams) *HuhPrompter {
+	p := &HuhPrompter{
+		ctx:        ctx,
+		in:         ios.In,
+		out:        ios.ErrOut,
+		accessible: ios.Accessible(),
+		progress:   ios.ShowProgress() && !ios.Accessible(),
+	}
+	if p.accessible {
+		// One shared line reader: huh builds a new bufio.Scanner per field,
+		// which would swallow the answers to the next questions.
+		p.lines = newLineReader(ios.In)
+	}
+	if ios.ColorEnabled() {
+		p.theme = huh.ThemeCharm() // adaptive colours: light and dark terminals
+	} else {
+		// No colour (NO_COLOR, not a terminal, TERM=dumb): plain theme and
+		// no ANSI colour at all; and no background query to the terminal.
+		lipgloss.SetColorProfile(termenv.Ascii)
+		lipgloss.SetHasDarkBackground(true)
+		p.theme = huh.ThemeBase()
+	}
+	km := huh.NewDefaultKeyMap()
+	km.Quit = key.NewBinding(key.WithKeys("ctrl+c", "esc"), key.WithHelp("esc", "cancel"))
+	p.keymap = km
+	return p
+}
+
+func (p *HuhPrompter) form(field huh.Field) *huh.Form {
+	f := huh.NewForm(huh.NewGroup(field)).
+		WithTheme(p.theme).
+		WithKeyMap(p.keymap).
+		WithShowHelp(true).
+		WithAccessible(p.accessible).
+		WithOutput(p.out)
+	if p.accessible {
+		f = f.WithInput(p.lines)
+	} else if p.in != nil {
+		f = f.WithInput(p.in)
+	}
+	return f
+}
+
+// run runs one form and maps the ways it can end.
+func (p *HuhPrompter) run(f *huh.Form) error {
+	if err := p.ctx.Err(); err != nil {
+		return ErrAborted
+	}
+	if !p.accessible {
+		err := f.RunWithContext(p.ctx)
+		switch {
+		case p.ctx.Err() != nil, errors.Is(err, huh.ErrUserAborted), errors.Is(err, huh.ErrTimeout):
+			return ErrAborted
+		case err != nil:
+			return err
+		}
+		return nil
+	}
+	// Line mode blocks in a read that a signal cannot interrupt: run the
+	// form aside and give up on it when the context ends.
+	before := p.lines.delivered()
+	done := make(chan error, 1)
+	go func() { done <- f.Run() }()
+	select {
+	case <-p.ctx.Done():
+		return ErrAborted
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+	}
+	if p.lines.atEOF() && p.lines.delivered() == before {
+		return ErrEndOfInput
+	}
+	return nil
+}
+
+// echo leaves the answer on screen: a finished Bubble Tea form erases itself.
+func (p *HuhPrompter) echo(title, answer string) {
+	if p.accessible {
+		return
+	}
+	title = strings.TrimSuffix(strings.TrimSpace(title), ":")
+	if strings.Contains(answer, "\n") {
+		fmt.Fprintf(p.out, "%s:\n  %s\n", title, strings.ReplaceAll(answer, "\n", "\n  "))
+		return
+	}
+	fmt.Fprintf(p.out, "%s: %s\n", title, answer)
+}
+
+// liveCheck shows the validation result under the description as the person
+// types (Bubble Tea mode only; line mode checks on Enter).
+func liveCheck(desc string, validate func(string) error, value *string) func() string {
+	return func() string {
+		if validate == nil || *value == "" {
+			return desc
+		}
+		msg := "✓ looks good"
+		if err := validate(*value); err != nil {
+			msg = "✗ " + err.Error()
+		}
+		if desc == "" {
+			return msg
+		}
+		return desc + "\n" + msg
+	}
+}
+
+func orNoop(v func(string) error) func(string) error {
+	if v == nil {
+		return func(string) error { return nil }
+	}
+	return v
+}
+
+// Input asks for one line.
+func (p *HuhPrompter) Input(q Input) (string, error) {
+	if q.Secret && p.accessible {
+		return p.secretLine(q)
+	}
+	value := q.Default
+	validate := orNoop(q.Validate)
+	in := huh.NewInput().Title(q.Title).Value(&value).Placeholder(q.Placeholder).
+		Validate(func(s string) error { return validate(strings.TrimSpace(s)) })
+	if q.Secret {
+		in = in.EchoMode(huh.EchoModePassword)
+		in = in.Description(q.Description)
+	} else if p.accessible {
+		in = in.Description(q.Description)
+	} else {
+		in = in.DescriptionFunc(liveCheck(q.Description, q.Validate, &value), &value)
+	}
+	if p.accessible && q.Description != "" {
+		fmt.Fprintln(p.out, q.Description)
+	}
+	if err := p.run(p.form(in)); err != nil {
+		return "", err
+	}
+	value = strings.TrimSpace(value)
+	if q.Secret {
+		p.echo(q.Title, strings.Repeat("•", min(len(value), 8)))
+	} else {
+		p.echo(q.Title, value)
+	}
+	return value, nil
+}
+
+// secretLine reads a token in line mode: not echoed on a terminal, one line
+// from a pipe.
+func (p *HuhPrompter) secretLine(q Input) (string, error) {
+	validate := orNoop(q.Validate)
+	if q.Description != "" {
+		fmt.Fprintln(p.out, q.Description)
+	}
+	for {
+		fmt.Fprintf(p.out, "%s ", q.Title)
+		var (
+			value string
+			err   error
+		)
+		if f, ok := p.in.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			var b []byte
+			b, err = term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(p.out)
+			value = string(b)
+		} else {
+			value, err = p.lines.readLine()
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return "", ErrEndOfInput
+			}
+			return "", err
+		}
+		value = strings.TrimSpace(value)
+		if err := validate(value); err != nil {
+			fmt.Fprintln(p.out, err)
+			continue
+		}
+		return value, nil
+	}
+}
+
+// Text asks for several lines (Enter goes on, Alt+Enter or Ctrl+J adds a line).
+func (p *HuhPrompter) Text(q Text) (string, error) {
+	value := q.Default
+	validate := orNoop(q.Validate)
+	t := huh.NewText().Title(q.Title).Value(&value).Placeholder(q.Placeholder).Lines(4).
+		Validate(func(s string) error { return validate(strings.TrimSpace(s)) })
+	if p.accessible {
+		if q.Description != "" {
+			fmt.Fprintln(p.out, q.Description)
+		}
+	} else {
+		t = t.DescriptionFunc(liveCheck(q.Description, q.Validate, &value), &value)
+	}
+	if err := p.run(p.form(t)); err != nil {
+		return "", err
+	}
+	value = strings.TrimSpace(value)
+	p.echo(q.Title, value)
+	return value, nil
+}
+
+// Select asks for one option.
+func (p *HuhPrompter) Select(q Select) (string, error) {
+	if len(q.Options) == 0 {
+		return "", errors.New("nothing to choose from")
+	}
+	value := q.Options[0].Value
+	for _, o := range q.Options {
+		if o.Value == q.Default {
+			value = q.Default
+		}
+	}
+	opts := make([]huh.Option[string], len(q.Options))
+	for i, o := range q.Options {
+		opts[i] = huh.NewOption(o.Label, o.Value)
+	}
+	desc := q.Description
+	if q.Filter && !p.accessible {
+		desc = strings.TrimSpace(desc + "\nType / to filter, Enter to choose.")
+	}
+	s := huh.NewSelect[string]().Title(q.Title).Description(desc).Options(opts...).
+		Height(min(len(opts)+2, 12)).Value(&value)
+	if p.accessible && q.Description != "" {
+		fmt.Fprintln(p.out, q.Description)
+	}
+	if err := p.run(p.form(s)); err != nil {
+		return "", err
+	}
+	for _, o := range q.Options {
+		if o.Value == value {
+			p.echo(q.Title, o.Label)
+			return value, nil
+		}
+	}
+	return "", fmt.Errorf("no such option %q", value)
+}
+
+// Say prints a line for the person on stderr.
+func (p *HuhPrompter) Say(format string, a ...any) {
+	fmt.Fprintf(p.out, format+"\n", a...)
+}
+
+// Wait runs fn with a spinner on stderr (a plain line in accessible mode or
+// when stderr is no terminal). A result within 150 ms shows no spinner.
+func (p *HuhPrompter) Wait(title string, fn func() error) error {
+	if !p.progress {
+		fmt.Fprintf(p.out, "%s…\n", title)
+		return fn()
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		frames := []string{"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"}
+		t := time.NewTimer(150 * time.Millisecond)
+		defer t.Stop()
+		shown := false
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				if shown {
+					fmt.Fprint(p.out, "\r\x1b[K")
+				}
+				return
+			case <-t.C:
+				shown = true
+				fmt.Fprintf(p.out, "\r%s %s…", frames[i%len(frames)], title)
+				t.Reset(100 * time.Millisecond)
+			}
+		}
+	}()
+	err := fn()
+	close(stop)
+	wg.Wait()
+	return err
+}
+
+// lineReader hands out at most one line per Read, from one buffered reader
+// shared by every form, so that no form reads ahead into the next answer.
+type lineReader struct {
+	mu      sync.Mutex
+	br      *bufio.Reader
+	pending []byte
+	eof     bool
+	n       int // lines delivered
+}
+
+func newLineReader(r io.Reader) *lineReader {
+	if r == nil {
+		r = strings.NewReader("")
+	}
+	return &lineReader{br: bufio.NewReader(r)}
+}
+
+func (l *lineReader) Read(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) == 0 {
+		line, err := l.br.ReadBytes('\n')
+		if len(line) == 0 {
+			if err == nil {
+				err = io.EOF
+			}
+			if errors.Is(err, io.EOF) {
+				l.eof = true
+			}
+			return 0, err
+		}
+		if err != nil {
+			l.eof = true
+		}
+		l.pending = line
+		l.n++
+	}
+	n := copy(b, l.pending)
+	l.pending = l.pending[n:]
+	return n, nil
+}
+
+// readLine returns the next line without its newline.
+func (l *lineReader) readLine() (string, error) {
+	var sb strings.Builder
+	buf := make([]byte, 256)
+	for {
+		n, err := l.Read(buf)
+		sb.Write(buf[:n])
+		s := sb.String()
+		if strings.HasSuffix(s, "\n") {
+			return strings.TrimRight(s, "\r\n"), nil
+		}
+		if err != nil {
+			if s != "" && errors.Is(err, io.EOF) {
+				return s, nil
+			}
+			return "", err
+		}
+	}
+}
+
+func (l *lineReader) atEOF() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.eof && len(l.pending) == 0
+}
+
+func (l *lineReader) delivered() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.n
+}
