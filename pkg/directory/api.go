@@ -2,6 +2,19 @@
 // from Wati's chatbot list, teams from contacts' teams plus declared ones,
 // users declared by admins; a cache per account. It never prints.
 //
+// Wati documents no list of teams or users. So:
+//   - bots: GET chatbots, every page (v3 and v1);
+//   - teams: the `teams` of contacts, read page by page (v3 GET contacts;
+//     bounded by Service.ContactPages, paced by Service.ContactLimiter to
+//     stay within Wati's 10 requests per 10 s), plus teams declared in
+//     directory.yaml; a team no contact belongs to is invisible to Wati's API;
+//   - users: declared in directory.yaml (email, display name) only. Operator
+//     names on messages carry no email (and reading them costs a call per
+//     conversation), so they are not collected.
+//
+// The cache is <cacheDir>/directory/<account>.json (synced_at, entries);
+// directory.yaml lives in the actions folder so that it can be committed.
+//
 // API CONTRACT (others code against these names):
 //
 //	type Kind string  // "team" | "user" | "bot"
@@ -26,4 +39,9 @@
 //	func (s *Service) Sync(ctx context.Context, account string, c *wati.Client, progress func(done, total int)) (*Listing, error)
 //	func (s *Service) Declare(e Entry) error        // writes directory.yaml in the actions folder
 //	func (s *Service) Undeclare(k Kind, key string) error
+//
+// Added: Entry.Contacts, Entry.Declared, Entry.Key, Entry.Label;
+// Listing.ContactsScanned, ContactsComplete, Warnings, RefreshErr, Age, Find;
+// Service.SyncFrom (any Source), Declared, DeclaredPath, CachePath, Forget,
+// TTL; ParseKind; IsOffline.
 package directory
