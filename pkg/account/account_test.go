@@ -367,3 +367,23 @@ func TestConcurrentAdds(t *testing.T) {
 		t.Errorf("temporary files left behind: %v", left)
 	}
 }
+
+func TestSetToken(t *testing.T) {
+	s := newStore(t, nil)
+	if err := s.SetToken("acme", "t"); !errors.Is(err, ErrUnknownAccount) {
+		t.Fatalf("SetToken on unknown = %v", err)
+	}
+	mustAdd(t, s, Account{Name: "acme", Endpoint: "https://a.example.com", Channel: "Support"}, "old")
+	if err := s.SetToken("acme", "Bearer new\n"); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _, _ := s.Token("acme"); tok != "new" {
+		t.Fatalf("token = %q", tok)
+	}
+	if a, _ := s.Get("acme"); a.Channel != "Support" {
+		t.Fatalf("SetToken changed the account: %+v", a)
+	}
+	if err := s.SetToken("acme", "  "); codeOf(err) != 2 {
+		t.Fatalf("empty token = %v", err)
+	}
+}

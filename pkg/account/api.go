@@ -41,7 +41,7 @@
 //	func (s *Store) Names() ([]string, error)
 //	func NormalizeEndpoint(raw string) (string, error)
 //
-// Added: Resolve(name) (name or the default), Prepare, ValidName,
+// Added: Resolve(name) (name or the default), SetToken, Prepare, ValidName,
 // ParseEndpoint, IsLoopback, HostImpliesTenant, Host, TokenEnvVar,
 // CleanToken, TokenSource, HasStoredToken, ConfigPath, CredentialsPath,
 // ErrUnknownAccount, ErrExists, *Error, *UnsafeFileError.

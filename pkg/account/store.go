@@ -369,3 +369,25 @@ func (s *Store) Use(name string) error {
 		return s.writeConfig(c)
 	})
 }
+
+// SetToken stores a new token for an existing account (rotation), leaving
+// its settings as they are.
+func (s *Store) SetToken(name, token string) error {
+	token, err := CleanToken(token)
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return usageErr("", "the token is empty")
+	}
+	return s.withLock(func() error {
+		c, err := s.readConfig()
+		if err != nil {
+			return err
+		}
+		if _, ok := c.accounts[name]; !ok {
+			return unknownAccount(name, c)
+		}
+		return s.editCredentials(func(toks *yaml.Node) { mapSet(toks, name, str(token)) })
+	})
+}

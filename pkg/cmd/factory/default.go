@@ -30,8 +30,38 @@ func New(version, commit, date string, ios *cmdutil.IOStreams) *cmdutil.Factory 
 	return f
 }
 
-// clientFor resolves the account and its token and builds the client.
-// Implemented with the account package (issue 4).
+// clientFor resolves the account and its token and builds the client. The
+// account is name, else the global --account (Settings.Account), else
+// default_account. A missing token is an authentication error (exit 4),
+// except in a dry run, which sends nothing.
 func clientFor(f *cmdutil.Factory, name string, dryRun bool) (*wati.Client, error) {
-	return wati.New(wati.Config{UserAgent: "handoff/" + f.Version, DryRun: dryRun})
+	accounts, err := f.Accounts()
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = f.Settings.Account
+	}
+	acc, err := accounts.Resolve(name)
+	if err != nil {
+		return nil, err
+	}
+	token, _, err := accounts.Token(acc.Name)
+	if err != nil {
+		return nil, err
+	}
+	if token == "" && !dryRun {
+		return nil, cmdutil.WithHint(cmdutil.Errorf(cmdutil.ExitAuth, "account %q has no token (none in %s or %s)", acc.Name, account.TokenEnvVar(acc.Name), accounts.CredentialsPath()),
+			"Run: handoff account add "+acc.Name+" --with-token")
+	}
+	return wati.New(wati.Config{
+		BaseURL:   acc.Endpoint,
+		API:       acc.API,
+		TenantID:  acc.TenantID,
+		Token:     token,
+		Channel:   acc.Channel,
+		Account:   acc.Name,
+		UserAgent: "handoff/" + f.Version,
+		DryRun:    dryRun,
+	})
 }
