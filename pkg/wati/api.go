@@ -1,13 +1,19 @@
 // Package wati is the Wati REST client (v3 and v1) built on resty: typed
 // errors, retries, redaction. It never prints except to the debug writer.
 //
-// API CONTRACT (other packages code against these names; the implementation
-// may add, not rename):
+// Every operation of wati-api.md that a handoff needs is a method of Client,
+// in its v3 form by default and its v1 form for accounts with api: v1.
+// Failures are *Error values whose Kind maps to design.md's exit codes
+// (ExitCode) and that carry a hint (Hint); a cancelled context surfaces as
+// context.Canceled. The token is sent only to Config.BaseURL's origin, never
+// across a redirect, and never appears in a recorded request, an error or the
+// debug output. docs/wati-client.md has the details.
 package wati
 
 import (
-	"context"
+	"encoding/json"
 	"io"
+	"net/http"
 	"time"
 )
 
@@ -25,6 +31,12 @@ type Config struct {
 	MaxRetryAfter  time.Duration // cap on an honoured Retry-After; 0 = 60s
 	Debug          io.Writer     // HANDOFF_DEBUG=api: requests and responses, token redacted
 	DryRun         bool          // writes are recorded, not sent
+
+	// Added by the implementation; all optional.
+	Account       string        // account name, used in hints ("handoff account add NAME ...")
+	RetryBaseWait time.Duration // first backoff; 0 = 250ms (tests use a few ms)
+	RetryMaxWait  time.Duration // cap of one backoff (not of Retry-After); 0 = 8s
+	HTTPClient    *http.Client  // transport to use; its redirect policy and timeout are overridden
 }
 
 // Request is one HTTP request as it is (or would be) sent, token redacted.
@@ -33,7 +45,8 @@ type Request struct {
 	URL    string            `json:"url"`
 	Header map[string]string `json:"header,omitempty"`
 	Body   string            `json:"body,omitempty"`
-	Status int               `json:"status,omitempty"` // 0 when not sent
+	Status int               `json:"status,omitempty"` // 0 when not sent or not answered
+	Error  string            `json:"error,omitempty"`  // sent but no answer: why (timeout, reset, ...)
 }
 
 // Contact is a Wati contact (fields the tool reads).
@@ -48,9 +61,34 @@ type Contact struct {
 	CustomParams  []CustomParam `json:"custom_params"`
 }
 
+// CustomParam is one of a contact's custom attributes.
 type CustomParam struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+}
+
+// UnmarshalJSON accepts a value of any JSON scalar type (seen as numbers
+// and booleans in the wild) and keeps it as text.
+func (p *CustomParam) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Name  string          `json:"name"`
+		Value json.RawMessage `json:"value"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	p.Name = v.Name
+	p.Value = ""
+	if len(v.Value) == 0 || string(v.Value) == "null" {
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(v.Value, &s); err == nil {
+		p.Value = s
+		return nil
+	}
+	p.Value = string(v.Value) // 42, true, ...
+	return nil
 }
 
 // ContactPage is one page of the contact list.
@@ -100,12 +138,12 @@ type Message struct {
 //	func (c *Client) ListMessages(ctx context.Context, t Target, page, size int) ([]Message, error)
 //	func (c *Client) UpdateStatus(ctx context.Context, t Target, status string) error
 //	func (c *Client) Requests() []Request   // requests recorded (dry-run) or sent, token redacted
+//	func RecordRequests(ctx) (context.Context, func() []Request) // the requests of one call
 //
 // Target:
 //
-//	type Target struct{ ... }               // phone, 24-hex conversation id, or Channel:Phone
+//	type Target struct{ Phone, ConversationID, Channel string }
 //	func ParseTarget(s string) (Target, error)  // error is *TargetError (exit 2)
 //	func (t Target) String() string         // normalised form
 //
 // Errors: *Error with a Kind; (*Error).ExitCode() gives design.md's exit code.
-var _ = context.Background

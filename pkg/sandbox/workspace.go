@@ -1,0 +1,416 @@
+package sandbox
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Assignee is who holds a conversation: an operator (by email), the
+// workspace's bot operator (type bot), or a chatbot (flow) that was started.
+type Assignee struct {
+	Type        string `json:"type" yaml:"type"` // operator | bot | chatbot
+	Email       string `json:"email,omitempty" yaml:"email"`
+	Name        string `json:"name,omitempty" yaml:"-"`
+	ChatbotID   string `json:"chatbot_id,omitempty" yaml:"chatbot_id"`
+	ChatbotName string `json:"chatbot_name,omitempty" yaml:"-"`
+}
+
+type operator struct {
+	id, email, name string
+}
+
+type chatbot struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Created string `json:"created"`
+}
+
+type channel struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Channel string `json:"channel"` // the number
+}
+
+type message struct {
+	ID             string `json:"id"`
+	Created        string `json:"created"`
+	ConversationID string `json:"conversation_id"`
+	EventType      string `json:"event_type"`
+	Text           string `json:"text"`
+	Owner          bool   `json:"owner"`
+	OperatorName   string `json:"operator_name,omitempty"`
+	AssignedID     string `json:"assigned_id,omitempty"`
+}
+
+type contact struct {
+	id, phone, name string
+	teams           []string
+	params          []SeedParam
+	convs           []*conversation
+	created         time.Time
+	updated         time.Time
+}
+
+type conversation struct {
+	id       string
+	contact  *contact
+	channel  *channel
+	status   string
+	assignee *Assignee
+	starts   int
+	messages []message // oldest first
+}
+
+// workspace is the sandbox's state; Server guards it with a mutex.
+type workspace struct {
+	teams     map[string]bool
+	operators map[string]*operator // lower-case email
+	chatbots  []*chatbot
+	botByID   map[string]*chatbot
+	channels  []*channel
+	chanByKey map[string]*channel // lower-case name, and number
+	contacts  []*contact
+	byPhone   map[string]*contact
+	byID      map[string]*contact
+	convByID  map[string]*conversation
+	tokens    map[string][]string // extra tokens → scopes
+	msgSeq    int
+	now       func() time.Time
+}
+
+var seedTime = time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)
+
+// derivedID makes a stable 24-hex id from a name.
+func derivedID(kind, key string) string {
+	sum := sha1.Sum([]byte(kind + ":" + key))
+	return hex.EncodeToString(sum[:12])
+}
+
+func newWorkspace(s *Seed, generate int, now func() time.Time) (*workspace, error) {
+	ws := &workspace{
+		teams:     map[string]bool{},
+		operators: map[string]*operator{},
+		botByID:   map[string]*chatbot{},
+		chanByKey: map[string]*channel{},
+		byPhone:   map[string]*contact{},
+		byID:      map[string]*contact{},
+		convByID:  map[string]*conversation{},
+		tokens:    map[string][]string{},
+		now:       now,
+	}
+	for _, t := range s.Teams {
+		ws.teams[t] = true
+	}
+	for _, o := range s.Operators {
+		ws.operators[strings.ToLower(o.Email)] = &operator{id: derivedID("operator", strings.ToLower(o.Email)), email: o.Email, name: o.Name}
+	}
+	for _, b := range s.Chatbots {
+		cb := &chatbot{ID: b.ID, Name: b.Name, Created: b.Created}
+		if cb.Created == "" {
+			cb.Created = seedTime.Format(time.RFC3339)
+		}
+		ws.chatbots = append(ws.chatbots, cb)
+		ws.botByID[cb.ID] = cb
+	}
+	for _, c := range s.Channels {
+		ch := &channel{ID: c.ID, Name: c.Name, Channel: c.Number}
+		if ch.ID == "" {
+			ch.ID = derivedID("channel", c.Name)
+		}
+		ws.channels = append(ws.channels, ch)
+		ws.chanByKey[strings.ToLower(c.Name)] = ch
+		ws.chanByKey[c.Number] = ch
+	}
+	for _, t := range s.Tokens {
+		ws.tokens[t.Token] = t.Scopes
+	}
+	for _, sc := range s.Contacts {
+		c := &contact{id: sc.ID, phone: sc.Phone, name: sc.Name, teams: append([]string{}, sc.Teams...),
+			params: sc.CustomParams, created: seedTime, updated: seedTime}
+		if c.id == "" {
+			c.id = derivedID("contact", sc.Phone)
+		}
+		for _, sv := range sc.Conversations {
+			v := &conversation{id: sv.ID, contact: c, channel: ws.chanByKey[strings.ToLower(sv.Channel)], status: sv.Status}
+			if a := sv.Assignee; a != nil {
+				cp := *a
+				switch cp.Type {
+				case "operator":
+					op := ws.operators[strings.ToLower(cp.Email)]
+					cp.Email, cp.Name = op.email, op.name
+				case "chatbot":
+					cp.ChatbotName = ws.botByID[cp.ChatbotID].Name
+				}
+				v.assignee = &cp
+			}
+			for _, m := range sv.Messages {
+				ws.addMessage(v, message{EventType: "message", Text: m.Text, Owner: m.Owner}, seedTime)
+			}
+			c.convs = append(c.convs, v)
+			ws.convByID[v.id] = v
+		}
+		ws.addContact(c)
+	}
+	if generate > 0 {
+		if len(ws.channels) == 0 {
+			return nil, fmt.Errorf("--generate-contacts needs at least one channel in the seed")
+		}
+		ch := ws.channels[0]
+		for i := 0; i < generate; i++ {
+			phone := strconv.FormatInt(15550000000+int64(i), 10)
+			if ws.byPhone[phone] != nil {
+				continue
+			}
+			c := &contact{id: fmt.Sprintf("c0ffee%018x", i), phone: phone, name: fmt.Sprintf("Generated %d", i),
+				teams: []string{}, created: seedTime, updated: seedTime}
+			v := &conversation{id: fmt.Sprintf("beef00%018x", i), contact: c, channel: ch, status: "open"}
+			c.convs = []*conversation{v}
+			ws.convByID[v.id] = v
+			ws.addContact(c)
+		}
+	}
+	return ws, nil
+}
+
+func (ws *workspace) addContact(c *contact) {
+	ws.contacts = append(ws.contacts, c)
+	ws.byPhone[c.phone] = c
+	ws.byID[c.id] = c
+}
+
+func (ws *workspace) addMessage(v *conversation, m message, at time.Time) {
+	ws.msgSeq++
+	m.ID = fmt.Sprintf("3e55a9e0%016x", ws.msgSeq)
+	m.ConversationID = v.id
+	m.Created = at.UTC().Format(time.RFC3339)
+	v.messages = append(v.messages, m)
+}
+
+// ----- target resolution, as Wati's {target} works -----
+
+// failure is an answer other than success: an HTTP status and a message.
+type failure struct {
+	status int
+	msg    string
+}
+
+func fail(status int, format string, a ...any) *failure {
+	return &failure{status: status, msg: fmt.Sprintf(format, a...)}
+}
+
+// parsedTarget is a v3 target string taken apart.
+type parsedTarget struct {
+	phone   string
+	channel *channel
+	id      string // 24 hex: a conversation or a contact id
+}
+
+func (ws *workspace) parseTarget(s string) (parsedTarget, *failure) {
+	if isHexID(s) {
+		return parsedTarget{id: s}, nil
+	}
+	if name, phone, ok := strings.Cut(s, ":"); ok {
+		if !isPhone(phone) {
+			return parsedTarget{}, fail(http.StatusBadRequest, "Invalid target")
+		}
+		ch := ws.chanByKey[strings.ToLower(name)]
+		if ch == nil {
+			return parsedTarget{}, fail(http.StatusNotFound, "Channel %s not found", name)
+		}
+		return parsedTarget{phone: phone, channel: ch}, nil
+	}
+	if isPhone(s) {
+		return parsedTarget{phone: s}, nil
+	}
+	return parsedTarget{}, fail(http.StatusBadRequest, "Invalid target")
+}
+
+// contactFor resolves a target on a contact route (contact-level: no 409).
+func (ws *workspace) contactFor(s string) (*contact, *failure) {
+	pt, f := ws.parseTarget(s)
+	if f != nil {
+		return nil, f
+	}
+	if pt.id != "" {
+		if v := ws.convByID[pt.id]; v != nil {
+			return v.contact, nil
+		}
+		if c := ws.byID[pt.id]; c != nil {
+			return c, nil
+		}
+		return nil, fail(http.StatusNotFound, "Contact not found")
+	}
+	c := ws.byPhone[pt.phone]
+	if c == nil {
+		return nil, fail(http.StatusNotFound, "Contact not found")
+	}
+	return c, nil
+}
+
+func isOpen(v *conversation) bool { return v.status == "open" || v.status == "pending" }
+
+// conversationFor resolves a target to one conversation: a conversation id
+// directly; a phone or contact id to the contact's most recent open
+// conversation (409 when open on several channels); Channel:Phone to the
+// most recent conversation on that channel.
+func (ws *workspace) conversationFor(s string) (*conversation, *failure) {
+	pt, f := ws.parseTarget(s)
+	if f != nil {
+		return nil, f
+	}
+	var c *contact
+	switch {
+	case pt.id != "":
+		if v := ws.convByID[pt.id]; v != nil {
+			return v, nil
+		}
+		if c = ws.byID[pt.id]; c == nil {
+			return nil, fail(http.StatusNotFound, "Conversation not found")
+		}
+	default:
+		if c = ws.byPhone[pt.phone]; c == nil {
+			return nil, fail(http.StatusNotFound, "Contact not found")
+		}
+	}
+	return pickConversation(c, pt.channel)
+}
+
+func pickConversation(c *contact, ch *channel) (*conversation, *failure) {
+	var open, any []*conversation
+	for _, v := range c.convs {
+		if ch != nil && v.channel != ch {
+			continue
+		}
+		any = append(any, v)
+		if isOpen(v) {
+			open = append(open, v)
+		}
+	}
+	if len(any) == 0 {
+		if ch != nil {
+			return nil, fail(http.StatusNotFound, "No conversation with %s on channel %s", c.phone, ch.Name)
+		}
+		return nil, fail(http.StatusNotFound, "No conversation with %s", c.phone)
+	}
+	if len(open) == 0 {
+		return any[len(any)-1], nil
+	}
+	if ch == nil {
+		chans := map[*channel]bool{}
+		for _, v := range open {
+			chans[v.channel] = true
+		}
+		if len(chans) > 1 {
+			var names []string
+			for _, v := range c.convs {
+				if isOpen(v) && !contains(names, v.channel.Name) {
+					names = append(names, v.channel.Name)
+				}
+			}
+			return nil, fail(http.StatusConflict, "Contact %s has open conversations on several channels (%s); give the channel as Channel:Phone", c.phone, strings.Join(names, ", "))
+		}
+	}
+	return open[len(open)-1], nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ----- changes -----
+
+func (ws *workspace) assignOperator(v *conversation, email *string) *failure {
+	now := ws.now()
+	if email == nil {
+		v.assignee = &Assignee{Type: "bot"}
+		ws.addMessage(v, message{EventType: "ticket", Text: "Assigned to the bot"}, now)
+	} else {
+		op := ws.operators[strings.ToLower(*email)]
+		if op == nil {
+			return fail(http.StatusNotFound, "Operator %s not found", *email)
+		}
+		v.assignee = &Assignee{Type: "operator", Email: op.email, Name: op.name}
+		ws.addMessage(v, message{EventType: "ticket", Text: "Assigned to " + op.name, OperatorName: op.name, AssignedID: op.id}, now)
+	}
+	v.contact.updated = now
+	return nil
+}
+
+func (ws *workspace) startChatbot(v *conversation, id string) *failure {
+	b := ws.botByID[id]
+	if b == nil {
+		return fail(http.StatusNotFound, "Chatbot %s not found", id)
+	}
+	now := ws.now()
+	v.assignee = &Assignee{Type: "chatbot", ChatbotID: b.ID, ChatbotName: b.Name}
+	v.starts++
+	ws.addMessage(v, message{EventType: "chatbot", Text: "Chatbot " + b.Name + " started"}, now)
+	v.contact.updated = now
+	return nil
+}
+
+func (ws *workspace) setTeams(c *contact, teams []string) *failure {
+	for _, t := range teams {
+		if !ws.teams[t] {
+			return fail(http.StatusNotFound, "Team %s not found", t)
+		}
+	}
+	c.teams = dedupe(teams)
+	c.updated = ws.now()
+	return nil
+}
+
+func dedupe(list []string) []string {
+	out := []string{}
+	for _, s := range list {
+		if !contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (ws *workspace) setStatus(v *conversation, status string) {
+	v.status = status
+	now := ws.now()
+	ws.addMessage(v, message{EventType: "ticket", Text: "Status changed to " + status}, now)
+	v.contact.updated = now
+}
+
+// ----- JSON views -----
+
+type contactJSON struct {
+	ID            string      `json:"id"`
+	WaID          string      `json:"wa_id"`
+	Name          string      `json:"name"`
+	Phone         string      `json:"phone"`
+	Teams         []string    `json:"teams"`
+	CustomParams  []SeedParam `json:"custom_params"`
+	ChannelID     string      `json:"channel_id"`
+	ContactStatus string      `json:"contact_status"`
+	Created       string      `json:"created"`
+	LastUpdated   string      `json:"last_updated"`
+}
+
+func (c *contact) json() contactJSON {
+	j := contactJSON{ID: c.id, WaID: c.phone, Name: c.name, Phone: c.phone, Teams: append([]string{}, c.teams...),
+		CustomParams: c.params, ContactStatus: "VALID",
+		Created: c.created.Format(time.RFC3339), LastUpdated: c.updated.UTC().Format(time.RFC3339)}
+	if j.CustomParams == nil {
+		j.CustomParams = []SeedParam{}
+	}
+	if len(c.convs) > 0 {
+		j.ChannelID = c.convs[len(c.convs)-1].channel.ID
+	}
+	return j
+}

@@ -1,0 +1,236 @@
+package wati
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Target is where a handoff goes: a phone (digits only, international, no
+// "+"), a 24-hex conversation id, or a phone on a named channel
+// (Channel:Phone, Channel being the channel's name or its number).
+// Exactly one of Phone and ConversationID is set; Channel only with Phone.
+type Target struct {
+	Phone, ConversationID, Channel string
+}
+
+// Phone number length limits (E.164: at most 15 digits; the shortest real
+// international numbers have 8).
+const (
+	minPhoneDigits = 8
+	maxPhoneDigits = 15
+	maxChannelLen  = 64
+)
+
+// ParseTarget parses and normalises a target:
+//
+//	"+1 (415) 555-2671"          → phone 14155552671
+//	"685BD235E6119686E693A093"   → conversation id 685bd235e6119686e693a093
+//	"Support:+1 415 555 2671"    → channel Support, phone 14155552671
+//	"85200000000:14155552671"    → channel 85200000000, phone 14155552671
+//
+// Anything else is a *TargetError (exit 2).
+func ParseTarget(s string) (Target, error) {
+	in := strings.TrimSpace(s)
+	if in == "" {
+		return Target{}, &TargetError{Input: s, Reason: "empty"}
+	}
+	if !utf8.ValidString(in) {
+		return Target{}, &TargetError{Input: s, Reason: "not valid UTF-8"}
+	}
+	if isConversationID(in) {
+		return Target{ConversationID: strings.ToLower(in)}, nil
+	}
+	if ch, ph, ok := strings.Cut(in, ":"); ok {
+		ch = strings.TrimSpace(ch)
+		channel, err := parseChannel(ch)
+		if err != nil {
+			return Target{}, &TargetError{Input: s, Reason: err.Error()}
+		}
+		phone, err := parsePhone(strings.TrimSpace(ph))
+		if err != nil {
+			return Target{}, &TargetError{Input: s, Reason: err.Error()}
+		}
+		return Target{Phone: phone, Channel: channel}, nil
+	}
+	phone, err := parsePhone(in)
+	if err != nil {
+		return Target{}, &TargetError{Input: s, Reason: err.Error()}
+	}
+	return Target{Phone: phone}, nil
+}
+
+// MustParseTarget is ParseTarget for constants in tests and examples.
+func MustParseTarget(s string) Target {
+	t, err := ParseTarget(s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// String is the normalised form, as Wati's v3 {target} takes it.
+func (t Target) String() string {
+	switch {
+	case t.ConversationID != "":
+		return t.ConversationID
+	case t.Channel != "":
+		return t.Channel + ":" + t.Phone
+	default:
+		return t.Phone
+	}
+}
+
+// IsZero reports whether t is the zero Target.
+func (t Target) IsZero() bool { return t == Target{} }
+
+// IsConversation reports whether t names a conversation by id.
+func (t Target) IsConversation() bool { return t.ConversationID != "" }
+
+// PathSegment is t escaped for a v3 path ({target}).
+func (t Target) PathSegment() string { return url.PathEscape(t.String()) }
+
+// WithChannel returns t on the given channel when t is a bare phone and
+// channel is set; anything else is returned unchanged.
+func (t Target) WithChannel(channel string) Target {
+	if channel == "" || t.Phone == "" || t.Channel != "" {
+		return t
+	}
+	if ch, err := parseChannel(channel); err == nil {
+		t.Channel = ch
+	}
+	return t
+}
+
+// V1Query sets the v1 query parameters that identify t: whatsappNumber for a
+// phone, channelPhoneNumber for a channel given by number, and target (the
+// newer v1 parameter) for a conversation id or a channel given by name.
+func (t Target) V1Query(q url.Values) {
+	switch {
+	case t.ConversationID != "":
+		q.Set("target", t.ConversationID)
+	case t.Channel != "" && isDigits(t.Channel):
+		q.Set("whatsappNumber", t.Phone)
+		q.Set("channelPhoneNumber", t.Channel)
+	case t.Channel != "":
+		q.Set("target", t.Channel+":"+t.Phone)
+	default:
+		q.Set("whatsappNumber", t.Phone)
+	}
+}
+
+func isConversationID(s string) bool {
+	if len(s) != 24 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parsePhone accepts a number in international form, with an optional "+"
+// and the usual separators (spaces, dots, dashes, parentheses), and returns
+// its digits. Length and country code are checked with libphonenumber's
+// metadata (nyaruka/phonenumbers): possible for its country, not necessarily
+// assigned, so that test ranges such as +1 555 work.
+func parsePhone(s string) (string, error) {
+	if s == "" {
+		return "", fmt.Errorf("no phone number")
+	}
+	var digits strings.Builder
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits.WriteRune(r)
+		case r == '+' && i == 0:
+		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
+		default:
+			return "", fmt.Errorf("%q is not allowed in a phone number", r)
+		}
+	}
+	d := digits.String()
+	switch {
+	case d == "":
+		return "", fmt.Errorf("no digits")
+	case d[0] == '0':
+		return "", fmt.Errorf("a phone number starts with its country code, not 0 (write 44 7700 900123, not 07700 900123)")
+	case len(d) < minPhoneDigits:
+		return "", fmt.Errorf("%d digits is too short for an international number (at least %d)", len(d), minPhoneDigits)
+	case len(d) > maxPhoneDigits:
+		return "", fmt.Errorf("%d digits is too long for an international number (at most %d)", len(d), maxPhoneDigits)
+	}
+	num, err := phonenumbers.Parse("+"+d, "")
+	if err != nil {
+		return "", fmt.Errorf("no country uses the code at the start of %s", d)
+	}
+	switch phonenumbers.IsPossibleNumberWithReason(num) {
+	case phonenumbers.IS_POSSIBLE:
+	case phonenumbers.INVALID_COUNTRY_CODE:
+		return "", fmt.Errorf("no country uses the code at the start of %s", d)
+	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
+		return "", fmt.Errorf("%s is too short for country code +%d", d, num.GetCountryCode())
+	case phonenumbers.TOO_LONG:
+		return "", fmt.Errorf("%s is too long for country code +%d", d, num.GetCountryCode())
+	default:
+		return "", fmt.Errorf("%s has the wrong length for country code +%d", d, num.GetCountryCode())
+	}
+	return d, nil
+}
+
+// parseChannel checks a channel name or number. A number (digits with the
+// usual separators) is normalised like a phone; a name is kept as written.
+func parseChannel(s string) (string, error) {
+	if s == "" {
+		return "", fmt.Errorf("empty channel before ':'")
+	}
+	if looksNumeric(s) {
+		d, err := parsePhone(s)
+		if err != nil {
+			return "", fmt.Errorf("channel number: %v", err)
+		}
+		return d, nil
+	}
+	if utf8.RuneCountInString(s) > maxChannelLen {
+		return "", fmt.Errorf("channel name longer than %d characters", maxChannelLen)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '/' || r == '?' || r == '#' || r == '%' || r == ':' {
+			return "", fmt.Errorf("%q is not allowed in a channel name", r)
+		}
+	}
+	return s, nil
+}
+
+func looksNumeric(s string) bool {
+	hasDigit := false
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			hasDigit = true
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return false
+		}
+	}
+	return hasDigit
+}
