@@ -76,7 +76,40 @@ const (
 	RuleBotName         = "bot-name"
 	RuleNoSecrets       = "no-secrets"
 	RuleSecretInComment = "secret-in-comment"
+	RuleDuplicateName   = "duplicate-name"
 )
+
+// RuleDescriptions say in one line what each rule checks (SARIF, docs).
+var RuleDescriptions = map[string]string{
+	RuleReadError:       "The file can be read.",
+	RuleTooLarge:        "An action file is at most 1 MiB.",
+	RuleBinary:          "An action file is text, not binary.",
+	RuleEncoding:        "An action file is UTF-8.",
+	RuleSyntax:          "An action file is valid YAML.",
+	RuleEmpty:           "An action file is not empty.",
+	RuleMultiDoc:        "An action file holds one YAML document.",
+	RuleAliasLimit:      "YAML aliases do not refer to themselves or expand past a small bound.",
+	RuleDuplicateKey:    "No key is set twice.",
+	RuleUnknownField:    "Only the fields of the action format are used.",
+	RuleRequired:        "Required fields are present: version, name, intent, account, assignee.type, and the assignee's own field.",
+	RuleType:            "Each field has the right type (text, number, boolean, mapping).",
+	RuleVersion:         "version is 1.",
+	RuleNameFormat:      "name is a lower-case slug: a-z, 0-9 and '-', 1 to 64 characters.",
+	RuleNameMatchesFile: "name equals the file name without .yaml or .yml.",
+	RuleIntentSpecific:  "intent says in at least four words when to hand over, with no placeholder.",
+	RuleLength:          "Text fields stay within their length limits.",
+	RuleAccountFormat:   "account is not blank.",
+	RuleAccountKnown:    "account is one of the accounts configured on this machine.",
+	RuleAssigneeType:    "assignee.type is team, user or bot.",
+	RuleAssigneeField:   "The assignee has only the fields of its type.",
+	RuleTeamName:        "A team assignee names a Wati team.",
+	RuleUserEmail:       "A user assignee has a valid email address.",
+	RuleBotID:           "A bot_id is a Wati chatbot id: 24 hexadecimal characters.",
+	RuleBotName:         "A bot_name, when given, is not blank.",
+	RuleNoSecrets:       "No token, password or secret appears in an action file.",
+	RuleSecretInComment: "No token appears in a comment.",
+	RuleDuplicateName:   "No two files in a folder define the same action name.",
+}
 
 // FieldError is why one field value is not acceptable.
 type FieldError struct {
@@ -165,13 +198,13 @@ func CheckIntent(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return fieldErr("intent", RuleIntentSpecific, "intent is empty: say in a sentence when the AI agent should hand the conversation over")
 	}
+	if m := placeholderRe.FindString(s); m != "" {
+		return fieldErr("intent", RuleIntentSpecific, "intent contains the placeholder %q: replace it with when the AI agent should hand the conversation over", m)
+	}
 	if !intentWordsRe.MatchString(s) {
 		return fieldErr("intent", RuleIntentSpecific,
 			"intent %q is too vague to guide an agent: write at least %d words saying when to hand over (e.g. \"The customer disputes a charge or asks for a refund\")",
 			strings.TrimSpace(s), IntentMinWord)
-	}
-	if m := placeholderRe.FindString(s); m != "" {
-		return fieldErr("intent", RuleIntentSpecific, "intent contains the placeholder %q: replace it with when the AI agent should hand the conversation over", m)
 	}
 	return checkLen("intent", s, IntentMaxLen)
 }

@@ -1,5 +1,52 @@
 package action
 
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Exit codes of design.md, repeated here because cmdutil imports this
+// package. Errors of this package carry them (ExitCode method).
+const (
+	exitFailure  = 1
+	exitUsage    = 2
+	exitConfig   = 3
+	exitNotFound = 5
+)
+
+// Error is an error of the action store: an exit code, a hint, and for an
+// invalid file its diagnostics.
+type Error struct {
+	Code        int
+	Err         error
+	Tip         string
+	Diagnostics []Diagnostic
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) ExitCode() int { return e.Code }
+func (e *Error) Hint() string  { return e.Tip }
+
+var (
+	// ErrNotFound is wrapped by the errors for a missing action (exit 5).
+	ErrNotFound = errors.New("action not found")
+	// ErrExists is wrapped by Create's error when the name is taken.
+	ErrExists = errors.New("action already exists")
+	// ErrInvalid is wrapped by the errors for an invalid file (exit 3).
+	ErrInvalid = errors.New("invalid action file")
+)
+
+// SchemaURL is where editors find the schema; new files point to it.
+const SchemaURL = "https://raw.githubusercontent.com/handoff-dev/handoff/main/docs/action.schema.json"
+
 // Store is the folder of action files (NAME.yaml).
 type Store struct {
 	Dir string
@@ -7,3 +54,317 @@ type Store struct {
 
 // NewStore returns the store for dir. Nothing touches disk until a method runs.
 func NewStore(dir string) *Store { return &Store{Dir: dir} }
+
+// Entry is one file of the store as listed: the action as far as it could
+// be read, and what is wrong with it.
+type Entry struct {
+	Name        string       `json:"name"` // the file name without .yaml/.yml
+	Path        string       `json:"path"`
+	Action      *Action      `json:"action,omitempty"`
+	Diagnostics []Diagnostic `json:"diagnostics,omitempty"`
+}
+
+// Valid reports whether the file has no error (warnings allowed).
+func (e Entry) Valid() bool { return !HasErrors(e.Diagnostics) }
+
+// IsActionFile reports whether a file name is an action file name:
+// *.yaml or *.yml, not hidden (temporary files of a save are hidden).
+func IsActionFile(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
+	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
+}
+
+func stem(file string) string {
+	base := filepath.Base(file)
+	return strings.TrimSuffix(strings.TrimSuffix(base, ".yaml"), ".yml")
+}
+
+// List reads every action file of the folder (not its subfolders), sorted by
+// name. A missing folder is an empty list. Each entry carries its
+// diagnostics (file name checked; accounts not).
+func (s *Store) List() ([]Entry, error) {
+	ents, err := os.ReadDir(s.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, &Error{Code: exitConfig, Err: fmt.Errorf("reading the actions folder: %w", err),
+			Tip: "Check --dir (env HANDOFF_DIR) and the folder's permissions."}
+	}
+	var files []string
+	for _, e := range ents {
+		if !e.IsDir() && IsActionFile(e.Name()) {
+			files = append(files, filepath.Join(s.Dir, e.Name()))
+		}
+	}
+	results := CheckFiles(files, Options{CheckFileName: true}, 0)
+	out := make([]Entry, len(results))
+	for i, r := range results {
+		out[i] = Entry{Name: stem(r.File), Path: r.File, Diagnostics: r.Diagnostics}
+		if r.Doc != nil && r.Doc.Action != nil {
+			out[i].Action = r.Doc.Action
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// Path is the file of the action name: NAME.yaml, or NAME.yml when only
+// that exists.
+func (s *Store) Path(name string) string {
+	yaml := filepath.Join(s.Dir, name+".yaml")
+	if _, err := os.Stat(yaml); err != nil {
+		yml := filepath.Join(s.Dir, name+".yml")
+		if _, err := os.Stat(yml); err == nil {
+			return yml
+		}
+	}
+	return yaml
+}
+
+// Exists reports whether the action name has a file.
+func (s *Store) Exists(name string) bool {
+	if CheckName(name) != nil {
+		return false
+	}
+	_, err := os.Stat(s.Path(name))
+	return err == nil
+}
+
+func (s *Store) checkName(name string) error {
+	if err := CheckName(name); err != nil {
+		return &Error{Code: exitUsage, Err: fmt.Errorf("action name: %w", err),
+			Tip: "Action names are lower-case slugs such as escalate-billing. Run: handoff action list"}
+	}
+	return nil
+}
+
+func (s *Store) notFound(name string) error {
+	return &Error{Code: exitNotFound, Err: fmt.Errorf("%w: %q in %s", ErrNotFound, name, s.Dir),
+		Tip: "Run: handoff action list (or create it: handoff configure " + name + ")"}
+}
+
+// read returns the bytes of the action's file, refusing huge files.
+func (s *Store) read(name string) (string, []byte, error) {
+	if err := s.checkName(name); err != nil {
+		return "", nil, err
+	}
+	path := s.Path(name)
+	data, err := readLimited(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, nil, s.notFound(name)
+	}
+	if err != nil {
+		return path, nil, &Error{Code: exitConfig, Err: fmt.Errorf("reading action %s: %w", name, err)}
+	}
+	return path, data, nil
+}
+
+// readLimited reads a file, at most MaxFileSize+1 bytes (Parse refuses more).
+func readLimited(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a folder", path)
+	}
+	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+}
+
+// Load reads and validates one action. A missing action is an error with
+// exit code 5; an invalid file one with exit code 3 and its diagnostics.
+func (s *Store) Load(name string) (*Action, error) {
+	path, data, err := s.read(name)
+	if err != nil {
+		return nil, err
+	}
+	d, diags := Check(path, data, Options{CheckFileName: true})
+	if HasErrors(diags) {
+		return nil, invalid(name, path, diags)
+	}
+	return d.Action, nil
+}
+
+func invalid(name, path string, diags []Diagnostic) error {
+	var errs []Diagnostic
+	for _, d := range diags {
+		if d.Severity == SeverityError {
+			errs = append(errs, d)
+		}
+	}
+	first := errs[0]
+	more := ""
+	if len(errs) > 1 {
+		more = fmt.Sprintf(" (and %d more)", len(errs)-1)
+	}
+	return &Error{Code: exitConfig,
+		Err:         fmt.Errorf("%w %s: line %d: %s%s", ErrInvalid, path, first.Line, first.Message, more),
+		Tip:         "Run: handoff validate " + path,
+		Diagnostics: diags}
+}
+
+// Create saves a new action as NAME.yaml and returns its path. The file is
+// written whole or not at all, and an existing action is never replaced.
+func (s *Store) Create(a *Action) (string, error) {
+	if a.Version == 0 {
+		a.Version = 1
+	}
+	if err := a.Check(); err != nil {
+		return "", &Error{Code: exitUsage, Err: err}
+	}
+	if s.Exists(a.Name) {
+		return s.Path(a.Name), s.exists(a.Name)
+	}
+	data, err := Render(a)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return "", &Error{Code: exitConfig, Err: fmt.Errorf("creating the actions folder: %w", err)}
+	}
+	path := filepath.Join(s.Dir, a.Name+".yaml")
+	if err := writeAtomic(path, data, 0o644, true); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return path, s.exists(a.Name)
+		}
+		return "", &Error{Code: exitFailure, Err: fmt.Errorf("saving action %s: %w", a.Name, err)}
+	}
+	return path, nil
+}
+
+func (s *Store) exists(name string) error {
+	return &Error{Code: exitUsage, Err: fmt.Errorf("%w: %s", ErrExists, s.Path(name)),
+		Tip: "Edit one step with handoff configure intent|account|assignee " + name + ", or delete it first: handoff action delete " + name}
+}
+
+// Update edits an existing action in place: fn changes fields through the
+// Editor, and only the edited values change in the file; comments, key
+// order and quoting elsewhere stay as they were. The result must be valid;
+// it is written atomically, keeping the file's mode.
+func (s *Store) Update(name string, fn func(*Editor) error) error {
+	path, data, err := s.read(name)
+	if err != nil {
+		return err
+	}
+	e, err := NewEditor(path, data)
+	if err != nil {
+		return err
+	}
+	if err := fn(e); err != nil {
+		return err
+	}
+	if !e.Changed() {
+		return nil
+	}
+	out := e.Bytes()
+	if _, diags := Check(path, out, Options{CheckFileName: true}); HasErrors(diags) {
+		return invalid(name, path, diags)
+	}
+	mode := fs.FileMode(0o644)
+	if st, err := os.Stat(path); err == nil {
+		mode = st.Mode().Perm()
+	}
+	// Refuse to overwrite a change made by someone else meanwhile.
+	if now, err := readLimited(path); err != nil || !bytes.Equal(now, data) {
+		return &Error{Code: exitFailure, Err: fmt.Errorf("%s changed while it was being edited; nothing was written", path),
+			Tip: "Run the command again."}
+	}
+	if err := writeAtomic(path, out, mode, false); err != nil {
+		return &Error{Code: exitFailure, Err: fmt.Errorf("saving action %s: %w", name, err)}
+	}
+	return nil
+}
+
+// Delete removes the action's file.
+func (s *Store) Delete(name string) error {
+	if err := s.checkName(name); err != nil {
+		return err
+	}
+	path := s.Path(name)
+	err := os.Remove(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s.notFound(name)
+	}
+	if err != nil {
+		return &Error{Code: exitFailure, Err: fmt.Errorf("deleting action %s: %w", name, err)}
+	}
+	syncDir(s.Dir)
+	return nil
+}
+
+// testHookBeforeRename runs between writing the temporary file and moving
+// it into place (tests simulate a crash there).
+var testHookBeforeRename func(tmp string) error
+
+// writeAtomic writes data to a temporary file in path's folder, syncs it,
+// and moves it into place: readers see the old file or the new one, never a
+// part. With noReplace an existing file is left alone (fs.ErrExist).
+func writeAtomic(path string, data []byte, mode fs.FileMode, noReplace bool) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err = f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if testHookBeforeRename != nil {
+		if err = testHookBeforeRename(tmp); err != nil {
+			return err
+		}
+	}
+	if noReplace {
+		// link fails when path exists, atomically; then drop the temporary name.
+		if err = os.Link(tmp, path); err != nil {
+			if errors.Is(err, fs.ErrExist) {
+				return fs.ErrExist
+			}
+			// Filesystems without hard links: check, then rename.
+			if _, statErr := os.Lstat(path); statErr == nil {
+				return fs.ErrExist
+			}
+			if err = os.Rename(tmp, path); err != nil {
+				return err
+			}
+		} else {
+			_ = os.Remove(tmp)
+		}
+	} else if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	syncDir(dir)
+	return nil
+}
+
+// syncDir makes a rename durable (best effort: not every system can).
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}

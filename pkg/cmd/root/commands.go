@@ -4,9 +4,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
+
+	actionCmd "github.com/handoff-dev/handoff/pkg/cmd/action"
+	schemaCmd "github.com/handoff-dev/handoff/pkg/cmd/schema"
+	validateCmd "github.com/handoff-dev/handoff/pkg/cmd/validate"
 )
 
 // addCommands attaches the command groups. Each group lives in
 // pkg/cmd/<group>; add new ones here.
 func addCommands(root *cobra.Command, f *cmdutil.Factory) {
+	root.AddCommand(validateCmd.NewCmdValidate(f, nil))
+	root.AddCommand(schemaCmd.NewCmdSchema(f, nil))
+	root.AddCommand(actionCmd.NewCmdAction(f))
 }

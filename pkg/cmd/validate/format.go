@@ -1,0 +1,249 @@
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/handoff-dev/handoff/pkg/action"
+)
+
+// Report is what a validation run found, ready for any output format.
+type Report struct {
+	Files       int // files checked
+	Diagnostics []action.Diagnostic
+	Errors      int
+	Warnings    int
+	Strict      bool
+	// Line returns a file's source line for snippets ("" when unknown).
+	Line func(file string, line int) string
+	// Version of handoff, for SARIF.
+	Version string
+}
+
+// Valid is the verdict: no errors, and no warnings under --strict.
+func (r *Report) Valid() bool { return r.Errors == 0 && (!r.Strict || r.Warnings == 0) }
+
+// Formatter writes a report in one output format.
+type Formatter interface {
+	Format(w io.Writer, r *Report) error
+}
+
+// Formats are the names --format accepts.
+var Formats = []string{"text", "json", "github", "sarif"}
+
+// NewFormatter returns the formatter of a format name. snippets and color
+// apply to text only.
+func NewFormatter(name string, snippets, color bool) (Formatter, error) {
+	switch name {
+	case "text":
+		return textFormat{snippets: snippets, color: color}, nil
+	case "json":
+		return jsonFormat{}, nil
+	case "github":
+		return githubFormat{}, nil
+	case "sarif":
+		return sarifFormat{}, nil
+	}
+	return nil, fmt.Errorf("unknown format %q (use one of %s)", name, strings.Join(Formats, ", "))
+}
+
+// text: file:line:col: severity: message [rule], with a snippet and caret
+// on a terminal.
+type textFormat struct{ snippets, color bool }
+
+func (f textFormat) Format(w io.Writer, r *Report) error {
+	for _, d := range r.Diagnostics {
+		sev := string(d.Severity)
+		if f.color {
+			if d.Severity == action.SeverityError {
+				sev = "\x1b[1;31m" + sev + "\x1b[0m"
+			} else {
+				sev = "\x1b[1;33m" + sev + "\x1b[0m"
+			}
+		}
+		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s [%s]\n", d.File, d.Line, d.Column, sev, d.Message, d.Rule); err != nil {
+			return err
+		}
+		if f.snippets && r.Line != nil {
+			writeSnippet(w, d, r.Line(d.File, d.Line), f.color)
+		}
+	}
+	return nil
+}
+
+func writeSnippet(w io.Writer, d action.Diagnostic, src string, color bool) {
+	if src == "" && d.Column <= 1 {
+		return
+	}
+	src = strings.ReplaceAll(src, "\t", " ")
+	num := fmt.Sprint(d.Line)
+	gutter := strings.Repeat(" ", len(num))
+	width := 1
+	if d.EndLine == d.Line && d.EndColumn > d.Column {
+		width = d.EndColumn - d.Column
+	}
+	if n := utf8.RuneCountInString(src) - (d.Column - 1); n > 0 && width > n {
+		width = n
+	}
+	caret := strings.Repeat(" ", max(d.Column-1, 0)) + strings.Repeat("^", width)
+	if color {
+		caret = "\x1b[1;36m" + caret + "\x1b[0m"
+	}
+	fmt.Fprintf(w, " %s | %s\n %s | %s\n", num, src, gutter, caret)
+}
+
+// json: one envelope.
+type jsonFormat struct{}
+
+type jsonPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+}
+
+type jsonDiag struct {
+	File  string `json:"file"`
+	Range struct {
+		Start jsonPos `json:"start"`
+		End   jsonPos `json:"end"`
+	} `json:"range"`
+	Severity string `json:"severity"`
+	Rule     string `json:"rule"`
+	Message  string `json:"message"`
+}
+
+func (jsonFormat) Format(w io.Writer, r *Report) error {
+	out := struct {
+		Valid        bool       `json:"valid"`
+		FileCount    int        `json:"file_count"`
+		ErrorCount   int        `json:"error_count"`
+		WarningCount int        `json:"warning_count"`
+		Strict       bool       `json:"strict"`
+		Diagnostics  []jsonDiag `json:"diagnostics"`
+	}{Valid: r.Valid(), FileCount: r.Files, ErrorCount: r.Errors, WarningCount: r.Warnings, Strict: r.Strict, Diagnostics: []jsonDiag{}}
+	for _, d := range r.Diagnostics {
+		var j jsonDiag
+		j.File, j.Severity, j.Rule, j.Message = d.File, string(d.Severity), d.Rule, d.Message
+		j.Range.Start = jsonPos{d.Line, d.Column}
+		j.Range.End = jsonPos{d.EndLine, d.EndColumn}
+		out.Diagnostics = append(out.Diagnostics, j)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// github: workflow commands that GitHub Actions shows as annotations.
+type githubFormat struct{}
+
+func (githubFormat) Format(w io.Writer, r *Report) error {
+	for _, d := range r.Diagnostics {
+		props := fmt.Sprintf("file=%s,line=%d,col=%d", ghProp(filepath.ToSlash(d.File)), d.Line, d.Column)
+		if d.EndLine >= d.Line && d.EndLine > 0 {
+			props += fmt.Sprintf(",endLine=%d", d.EndLine)
+			if d.EndLine == d.Line && d.EndColumn > d.Column {
+				props += fmt.Sprintf(",endColumn=%d", d.EndColumn)
+			}
+		}
+		props += ",title=" + ghProp("handoff "+d.Rule)
+		if _, err := fmt.Fprintf(w, "::%s %s::%s\n", d.Severity, props, ghData(d.Message)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func ghProp(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// sarif: SARIF 2.1.0, for code-scanning tools.
+type sarifFormat struct{}
+
+func (sarifFormat) Format(w io.Writer, r *Report) error {
+	type region struct {
+		StartLine   int `json:"startLine"`
+		StartColumn int `json:"startColumn"`
+		EndLine     int `json:"endLine,omitempty"`
+		EndColumn   int `json:"endColumn,omitempty"`
+	}
+	type location struct {
+		PhysicalLocation struct {
+			ArtifactLocation struct {
+				URI string `json:"uri"`
+			} `json:"artifactLocation"`
+			Region region `json:"region"`
+		} `json:"physicalLocation"`
+	}
+	type message struct {
+		Text string `json:"text"`
+	}
+	type result struct {
+		RuleID    string     `json:"ruleId"`
+		RuleIndex int        `json:"ruleIndex"`
+		Level     string     `json:"level"`
+		Message   message    `json:"message"`
+		Locations []location `json:"locations"`
+	}
+	type rule struct {
+		ID               string  `json:"id"`
+		ShortDescription message `json:"shortDescription"`
+	}
+	ids := make([]string, 0, len(action.RuleDescriptions))
+	for id := range action.RuleDescriptions {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	index := map[string]int{}
+	rules := make([]rule, len(ids))
+	for i, id := range ids {
+		index[id] = i
+		rules[i] = rule{ID: id, ShortDescription: message{action.RuleDescriptions[id]}}
+	}
+	results := []result{}
+	for _, d := range r.Diagnostics {
+		if _, ok := index[d.Rule]; !ok { // a rule added by an extension
+			index[d.Rule] = len(rules)
+			rules = append(rules, rule{ID: d.Rule, ShortDescription: message{d.Rule}})
+		}
+		res := result{RuleID: d.Rule, RuleIndex: index[d.Rule], Level: string(d.Severity), Message: message{d.Message}}
+		var loc location
+		loc.PhysicalLocation.ArtifactLocation.URI = filepath.ToSlash(d.File)
+		reg := region{StartLine: max(d.Line, 1), StartColumn: max(d.Column, 1)}
+		if d.EndLine >= d.Line && (d.EndLine > d.Line || d.EndColumn > d.Column) {
+			reg.EndLine, reg.EndColumn = d.EndLine, d.EndColumn
+		}
+		loc.PhysicalLocation.Region = reg
+		res.Locations = []location{loc}
+		results = append(results, res)
+	}
+	version := r.Version
+	if version == "" {
+		version = "dev"
+	}
+	doc := map[string]any{
+		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+		"version": "2.1.0",
+		"runs": []any{map[string]any{
+			"tool": map[string]any{"driver": map[string]any{
+				"name":           "handoff",
+				"version":        version,
+				"informationUri": "https://github.com/handoff-dev/handoff",
+				"rules":          rules,
+			}},
+			"columnKind": "unicodeCodePoints",
+			"results":    results,
+		}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
