@@ -16,7 +16,7 @@ import (
 func GenMarkdown(dir string) error {
 	ios, _, _, _ := cmdutil.Test()
 	cmd := NewCmdRoot(factory.New("dev", "none", "unknown", ios))
-	cmd.DisableAutoGenTag = true
+	cmd.InitDefaultCompletionCmd()
 	disableAutoGenTag(cmd)
 	old, _ := filepath.Glob(filepath.Join(dir, "*.md"))
 	for _, p := range old {
