@@ -17,7 +17,8 @@ const DefaultDebounce = 200 * time.Millisecond
 // renamed or removed, once the folder has been quiet for debounce (0:
 // DefaultDebounce). It returns when ctx ends, or at once when the folder
 // cannot be watched. ready, when non-nil, is called once the watch is in
-// place.
+// place (and the folder read once more, so nothing changed in between is
+// missed).
 func (s *Server) Watch(ctx context.Context, dir string, debounce time.Duration, ready func()) error {
 	if debounce <= 0 {
 		debounce = DefaultDebounce
@@ -30,6 +31,8 @@ func (s *Server) Watch(ctx context.Context, dir string, debounce time.Duration, 
 	if err := w.Add(dir); err != nil {
 		return err
 	}
+	// Catch what changed between the first load and the watch.
+	_ = s.Reload(ctx)
 	if ready != nil {
 		ready()
 	}

@@ -3,6 +3,8 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	exportCmd "github.com/handoff-dev/handoff/pkg/cmd/export"
+	mcpCmd "github.com/handoff-dev/handoff/pkg/cmd/mcp"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 
 	actionCmd "github.com/handoff-dev/handoff/pkg/cmd/action"
@@ -16,4 +18,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(validateCmd.NewCmdValidate(f, nil))
 	root.AddCommand(schemaCmd.NewCmdSchema(f, nil))
 	root.AddCommand(actionCmd.NewCmdAction(f))
+	root.AddCommand(mcpCmd.NewCmdMCP(f, nil))
+	root.AddCommand(exportCmd.NewCmdExport(f, nil))
 }
