@@ -7,6 +7,9 @@ import (
 	mcpCmd "github.com/handoff-dev/handoff/pkg/cmd/mcp"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 
+	accountCmd "github.com/handoff-dev/handoff/pkg/cmd/account"
+	directoryCmd "github.com/handoff-dev/handoff/pkg/cmd/directory"
+
 	actionCmd "github.com/handoff-dev/handoff/pkg/cmd/action"
 	schemaCmd "github.com/handoff-dev/handoff/pkg/cmd/schema"
 	validateCmd "github.com/handoff-dev/handoff/pkg/cmd/validate"
@@ -20,4 +23,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(actionCmd.NewCmdAction(f))
 	root.AddCommand(mcpCmd.NewCmdMCP(f, nil))
 	root.AddCommand(exportCmd.NewCmdExport(f, nil))
+	root.AddCommand(accountCmd.NewCmdAccount(f))
+	root.AddCommand(directoryCmd.NewCmdDirectory(f))
 }
