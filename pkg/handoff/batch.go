@@ -140,6 +140,7 @@ type batch struct {
 	fatalCode  int
 	consecUnav atomic.Int64
 	obs        atomic.Uint64 // float64 bits: requests per second last window
+	start      time.Time
 }
 
 // RunBatch hands off every target read from in (CSV with a target or
@@ -151,9 +152,6 @@ type batch struct {
 func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) (Summary, error) {
 	start := time.Now()
 	run := *r
-	// One client serves every worker, so its request log cannot be split
-	// per target: batch results carry no requests.
-	run.noRequests = true
 	if run.Source == "" {
 		run.Source = "batch"
 	}
@@ -167,7 +165,7 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 		opts.MaxRateLimitRetries = 3
 	}
 	sum := Summary{Action: r.Action.Name, Account: r.Account, FailedBy: map[string]int{}, DryRun: r.DryRun}
-	b := &batch{r: &run, opts: opts, cost: 1, resend: true}
+	b := &batch{r: &run, opts: opts, cost: 1, resend: true, start: start}
 	a := r.Action.Assignee
 	if a.Type == action.Team {
 		b.cost = 2 // read the contact, then assign
@@ -317,6 +315,7 @@ loop:
 	// never ends (stdin after Ctrl-C); then leave it.
 	select {
 	case <-producerDone:
+		sum.Format = tr.Format()
 		if inputErr != nil && !errors.Is(inputErr, context.Canceled) {
 			b.abort(inputErr, exitCodeOf(inputErr))
 		}
@@ -520,10 +519,14 @@ func (b *batch) process(ctx context.Context, jb job) Result {
 			return res
 		}
 		res = b.r.Run(ctx, jb.target)
+		// Any 429 on the way, even one the client's own retries got
+		// past, slows the whole run down.
+		if ra, hit := saw429(res); hit {
+			b.slowDown(ra)
+		}
 		if res.OK || ctx.Err() != nil || !isRateLimited(res.Err) || attempt >= b.opts.MaxRateLimitRetries {
 			break
 		}
-		b.slowDown(retryAfterOf(res.Err))
 	}
 	res.Line = jb.item.line
 	b.observe(res)
@@ -629,6 +632,10 @@ func (b *batch) observedRate() float64 {
 	if r := math.Float64frombits(b.obs.Load()); r > 0 {
 		return r
 	}
+	// Before the first window closes: the average so far.
+	if el := time.Since(b.start).Seconds(); el > 0.01 {
+		return math.Max(float64(b.sent.Load())/el, 1)
+	}
 	return 10
 }
 
@@ -671,25 +678,27 @@ func (b *batch) tune(stop <-chan struct{}) {
 
 // isRateLimited recognises Wati's 429 after the client's own retries.
 func isRateLimited(err error) bool {
-	if err == nil {
-		return false
+	var we *wati.Error
+	return errors.As(err, &we) && (we.Kind == wati.KindRateLimited || we.Status == 429)
+}
+
+// saw429 reports whether any attempt of a handoff was answered 429, and
+// the Retry-After asked for, if known.
+func saw429(res Result) (time.Duration, bool) {
+	hit := isRateLimited(res.Err)
+	for _, r := range res.Requests {
+		if r.Status == 429 {
+			hit = true
+		}
 	}
-	var rl interface{ RateLimited() bool }
-	if errors.As(err, &rl) {
-		return rl.RateLimited()
-	}
-	var st interface{ StatusCode() int }
-	if errors.As(err, &st) {
-		return st.StatusCode() == 429
-	}
-	return false
+	return retryAfterOf(res.Err), hit
 }
 
 // retryAfterOf reads a Retry-After the error carries, if any.
 func retryAfterOf(err error) time.Duration {
-	var ra interface{ RetryAfter() time.Duration }
-	if errors.As(err, &ra) {
-		return ra.RetryAfter()
+	var we *wati.Error
+	if errors.As(err, &we) {
+		return we.RetryAfter
 	}
 	return 0
 }

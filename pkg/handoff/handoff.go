@@ -90,10 +90,18 @@ func (r Result) Message() string {
 		if r.Kind == "chatbot" {
 			verb = "start " + who + " on " + r.Target
 		}
-		if replaced != "" {
-			replaced = " (it would replace the contact's teams " + strings.Join(r.Replaced, ", ") + ")"
+		note := ""
+		if r.Kind == "teams" {
+			switch {
+			case len(r.Replaced) > 0:
+				note = " (it would replace the contact's teams " + strings.Join(r.Replaced, ", ") + ")"
+			case len(r.Teams) > 1:
+				note = " (keeping its teams: they would be " + strings.Join(r.Teams, ", ") + ")"
+			default:
+				note = " (Wati replaces the contact's teams; it has no other team now)"
+			}
 		}
-		return fmt.Sprintf("Dry run: nothing was sent. This would %s%s%s; the AI agent would then stop replying to it.", verb, replaced, kept)
+		return fmt.Sprintf("Dry run: nothing was sent. This would %s%s; the AI agent would then stop replying to it.", verb, note)
 	case OutcomeUnknown:
 		return fmt.Sprintf("Outcome unknown for %s: the request to hand it to %s may or may not have reached Wati (%s). Check the conversation in Wati before retrying; the AI agent should stop replying until then.", r.Target, who, r.Error)
 	case OutcomeSkipped:
@@ -121,10 +129,6 @@ type Runner struct {
 	// Note is free text recorded in the audit log (for example the reason
 	// an agent gave).
 	Note string
-
-	// noRequests: do not copy the client's request log into results (batch
-	// runs share one client between targets).
-	noRequests bool
 }
 
 // Run hands one conversation off: it performs design.md's mapping (user →
@@ -143,17 +147,10 @@ func (r *Runner) Run(ctx context.Context, t wati.Target) Result {
 		API:      r.Client.API(),
 		Kind:     kindOf(a),
 	}
-	mark := 0
-	if !r.noRequests {
-		mark = len(r.Client.Requests())
-	}
-	err := r.perform(ctx, t, &res)
+	rctx, recorded := wati.RecordRequests(ctx)
+	err := r.perform(rctx, t, &res)
 	res.DurationMS = time.Since(start).Milliseconds()
-	if !r.noRequests {
-		if all := r.Client.Requests(); len(all) >= mark {
-			res.Requests = append([]wati.Request(nil), all[mark:]...)
-		}
-	}
+	res.Requests = recorded()
 	if res.Requests == nil {
 		res.Requests = []wati.Request{}
 	}
@@ -301,6 +298,10 @@ func exitCodeOf(err error) int {
 }
 
 func reasonOf(err error) string {
+	var we *wati.Error
+	if errors.As(err, &we) && we.Kind != "" {
+		return string(we.Kind)
+	}
 	var k interface{ Reason() string }
 	if errors.As(err, &k) && k.Reason() != "" {
 		return k.Reason()

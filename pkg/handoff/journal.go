@@ -81,18 +81,34 @@ func openJournal(path string, load func(kind byte, target string)) (*journal, er
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	lk := flock.New(path+".lock", flock.SetPermissions(0o600))
-	ok, err := lk.TryLock()
-	if err != nil {
-		return nil, fmt.Errorf("locking the journal: %w", err)
-	}
-	if !ok {
-		return nil, fmt.Errorf("%s: %w", path, ErrJournalBusy)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
+	// Lock the journal itself, then make sure the path still names the
+	// locked file: a run that finished may have removed it meanwhile.
+	var lk *flock.Flock
+	var f *os.File
+	for try := 0; ; try++ {
+		lk = flock.New(path, flock.SetPermissions(0o600))
+		ok, err := lk.TryLock()
+		if err != nil {
+			return nil, fmt.Errorf("locking the journal: %w", err)
+		}
+		if !ok {
+			return nil, fmt.Errorf("%s: %w", path, ErrJournalBusy)
+		}
+		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			_ = lk.Unlock()
+			return nil, err
+		}
+		locked, err1 := lk.Stat()
+		opened, err2 := f.Stat()
+		if err1 == nil && err2 == nil && os.SameFile(locked, opened) {
+			break
+		}
+		_ = f.Close()
 		_ = lk.Unlock()
-		return nil, err
+		if try == 3 {
+			return nil, fmt.Errorf("%s: %w", path, ErrJournalBusy)
+		}
 	}
 	j := &journal{path: path, lock: lk, f: f}
 	end, err := j.load(load)
@@ -204,13 +220,15 @@ func (j *journal) close() error {
 	return err
 }
 
-// remove deletes the journal (after a run where every target is done).
+// remove deletes the journal (after a run where every target is done),
+// still holding its lock so that no other run writes to the removed file.
 func (j *journal) remove() error {
-	err := j.close()
-	if rerr := os.Remove(j.path); err == nil && !errors.Is(rerr, os.ErrNotExist) {
-		err = rerr
+	err := os.Remove(j.path)
+	if errors.Is(err, os.ErrNotExist) {
+		err = nil
 	}
-	// The lock file stays: removing it would let two runs lock different
-	// inodes of the same name.
+	if cerr := j.close(); err == nil {
+		err = cerr
+	}
 	return err
 }

@@ -11,6 +11,8 @@ import (
 	directoryCmd "github.com/handoff-dev/handoff/pkg/cmd/directory"
 
 	actionCmd "github.com/handoff-dev/handoff/pkg/cmd/action"
+	assignCmd "github.com/handoff-dev/handoff/pkg/cmd/assign"
+	logCmd "github.com/handoff-dev/handoff/pkg/cmd/log"
 	schemaCmd "github.com/handoff-dev/handoff/pkg/cmd/schema"
 	validateCmd "github.com/handoff-dev/handoff/pkg/cmd/validate"
 )
@@ -21,6 +23,8 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(validateCmd.NewCmdValidate(f, nil))
 	root.AddCommand(schemaCmd.NewCmdSchema(f, nil))
 	root.AddCommand(actionCmd.NewCmdAction(f))
+	root.AddCommand(assignCmd.NewCmdAssign(f, nil))
+	root.AddCommand(logCmd.NewCmdLog(f, nil))
 	root.AddCommand(mcpCmd.NewCmdMCP(f, nil))
 	root.AddCommand(exportCmd.NewCmdExport(f, nil))
 	root.AddCommand(accountCmd.NewCmdAccount(f))
