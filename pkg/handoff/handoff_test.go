@@ -36,7 +36,10 @@ func TestRunEachAssigneeV3AndV1(t *testing.T) {
 		check func(phone string) bool
 	}{
 		{userAction, "operator", "PUT /api/ext/v3/conversations/%s/operator", "POST /100001/api/v1/assignOperator", "maria@acme.com owns the conversation now",
-			func(p string) bool { a := w.assignee(p); return a != nil && a.Type == "operator" && a.Email == "maria@acme.com" }},
+			func(p string) bool {
+				a := w.assignee(p)
+				return a != nil && a.Type == "operator" && a.Email == "maria@acme.com"
+			}},
 		{botOperator, "bot-operator", "PUT /api/ext/v3/conversations/%s/operator", "POST /100001/api/v1/assignOperator", "the bot operator owns",
 			func(p string) bool { a := w.assignee(p); return a != nil && a.Type == "bot" }},
 		{botAction, "chatbot", "POST /api/ext/v3/chatbots/start", "POST /100001/api/v1/chatbots/start", "Started chatbot Returns flow (607f1f77bcf86cd799439011) on %s; the chatbot owns",

@@ -277,7 +277,6 @@ func printRequests(w io.Writer, reqs []wati.Request) {
 	}
 }
 
-
 // ----- batch -----
 
 func runBatch(ctx context.Context, o *Options, a *action.Action) error {

@@ -88,7 +88,6 @@ func actionNames(f *cmdutil.Factory) []string {
 	return listActionNames(st)
 }
 
-
 // parseSince reads a duration (with a d suffix for days) or a date.
 func parseSince(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
