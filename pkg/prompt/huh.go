@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/huh"
@@ -123,23 +124,51 @@ func (p *HuhPrompter) echo(title, answer string) {
 	if p.accessible {
 		return
 	}
-	title = strings.TrimSuffix(strings.TrimSpace(title), ":")
-	if strings.Contains(answer, "\n") {
-		fmt.Fprintf(p.out, "%s:\n  %s\n", title, strings.ReplaceAll(answer, "\n", "\n  "))
-		return
+	label := strings.TrimSpace(title)
+	if i := strings.Index(label, ": "); i > 0 {
+		label = label[:i]
 	}
-	fmt.Fprintf(p.out, "%s: %s\n", title, answer)
+	label = strings.TrimRight(label, ":?")
+	fmt.Fprintln(p.out, Wrap(label+": "+answer, 80, "  "))
+}
+
+// Wrap breaks text into lines of at most width columns at spaces; lines
+// after the first start with indent. Newlines in text are kept.
+func Wrap(text string, width int, indent string) string {
+	var b strings.Builder
+	col := 0
+	for i, para := range strings.Split(text, "\n") {
+		if i > 0 {
+			b.WriteString("\n" + indent)
+			col = len(indent)
+		}
+		for j, word := range strings.Fields(para) {
+			n := utf8.RuneCountInString(word)
+			if j > 0 && col+1+n > width {
+				b.WriteString("\n" + indent)
+				col = len(indent)
+			} else if j > 0 {
+				b.WriteByte(' ')
+				col++
+			}
+			b.WriteString(word)
+			col += n
+		}
+	}
+	return b.String()
 }
 
 // liveCheck shows the validation result under the description as the person
-// types (Bubble Tea mode only; line mode checks on Enter).
-func liveCheck(desc string, validate func(string) error, value *string) func() string {
+// types (Bubble Tea mode only; line mode checks on Enter). huh evaluates it
+// on another goroutine, hence the locked value.
+func liveCheck(desc string, validate func(string) error, value *liveValue) func() string {
 	return func() string {
-		if validate == nil || *value == "" {
+		v := strings.TrimSpace(value.Get())
+		if validate == nil || v == "" {
 			return desc
 		}
 		msg := "✓ looks good"
-		if err := validate(*value); err != nil {
+		if err := validate(v); err != nil {
 			msg = "✗ " + err.Error()
 		}
 		if desc == "" {
@@ -147,6 +176,28 @@ func liveCheck(desc string, validate func(string) error, value *string) func() s
 		}
 		return desc + "\n" + msg
 	}
+}
+
+// liveValue is a field's value that a description function may read from
+// another goroutine. shadow is only touched on the form's own goroutine
+// (Set, and huh hashing the binding to see whether it changed).
+type liveValue struct {
+	mu     sync.Mutex
+	v      string
+	shadow string
+}
+
+func (l *liveValue) Get() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.v
+}
+
+func (l *liveValue) Set(s string) {
+	l.mu.Lock()
+	l.v = s
+	l.mu.Unlock()
+	l.shadow = s
 }
 
 func orNoop(v func(string) error) func(string) error {
@@ -161,23 +212,25 @@ func (p *HuhPrompter) Input(q Input) (string, error) {
 	if q.Secret && p.accessible {
 		return p.secretLine(q)
 	}
-	value := q.Default
 	validate := orNoop(q.Validate)
-	in := huh.NewInput().Title(q.Title).Value(&value).Placeholder(q.Placeholder).
+	value := q.Default
+	live := &liveValue{v: q.Default, shadow: q.Default}
+	in := huh.NewInput().Title(q.Title).Placeholder(q.Placeholder).
 		Validate(func(s string) error { return validate(strings.TrimSpace(s)) })
-	if q.Secret {
-		in = in.EchoMode(huh.EchoModePassword)
-		in = in.Description(q.Description)
-	} else if p.accessible {
-		in = in.Description(q.Description)
-	} else {
-		in = in.DescriptionFunc(liveCheck(q.Description, q.Validate, &value), &value)
-	}
-	if p.accessible && q.Description != "" {
-		fmt.Fprintln(p.out, q.Description)
+	switch {
+	case p.accessible:
+		fmt.Fprint(p.out, accessibleIntro(q.Description))
+		in = in.Value(&value)
+	case q.Secret:
+		in = in.EchoMode(huh.EchoModePassword).Description(q.Description).Value(&value)
+	default:
+		in = in.Accessor(live).DescriptionFunc(liveCheck(q.Description, q.Validate, live), &live.shadow)
 	}
 	if err := p.run(p.form(in)); err != nil {
 		return "", err
+	}
+	if !p.accessible && !q.Secret {
+		value = live.Get()
 	}
 	value = strings.TrimSpace(value)
 	if q.Secret {
@@ -186,6 +239,13 @@ func (p *HuhPrompter) Input(q Input) (string, error) {
 		p.echo(q.Title, value)
 	}
 	return value, nil
+}
+
+func accessibleIntro(desc string) string {
+	if desc == "" {
+		return ""
+	}
+	return desc + "\n"
 }
 
 // secretLine reads a token in line mode: not echoed on a terminal, one line
@@ -226,19 +286,22 @@ func (p *HuhPrompter) secretLine(q Input) (string, error) {
 
 // Text asks for several lines (Enter goes on, Alt+Enter or Ctrl+J adds a line).
 func (p *HuhPrompter) Text(q Text) (string, error) {
-	value := q.Default
 	validate := orNoop(q.Validate)
-	t := huh.NewText().Title(q.Title).Value(&value).Placeholder(q.Placeholder).Lines(4).
+	value := q.Default
+	live := &liveValue{v: q.Default, shadow: q.Default}
+	t := huh.NewText().Title(q.Title).Placeholder(q.Placeholder).Lines(4).
 		Validate(func(s string) error { return validate(strings.TrimSpace(s)) })
 	if p.accessible {
-		if q.Description != "" {
-			fmt.Fprintln(p.out, q.Description)
-		}
+		fmt.Fprint(p.out, accessibleIntro(q.Description))
+		t = t.Value(&value)
 	} else {
-		t = t.DescriptionFunc(liveCheck(q.Description, q.Validate, &value), &value)
+		t = t.Accessor(live).DescriptionFunc(liveCheck(q.Description, q.Validate, live), &live.shadow)
 	}
 	if err := p.run(p.form(t)); err != nil {
 		return "", err
+	}
+	if !p.accessible {
+		value = live.Get()
 	}
 	value = strings.TrimSpace(value)
 	p.echo(q.Title, value)
@@ -266,8 +329,8 @@ func (p *HuhPrompter) Select(q Select) (string, error) {
 	}
 	s := huh.NewSelect[string]().Title(q.Title).Description(desc).Options(opts...).
 		Height(min(len(opts)+2, 12)).Value(&value)
-	if p.accessible && q.Description != "" {
-		fmt.Fprintln(p.out, q.Description)
+	if p.accessible {
+		fmt.Fprint(p.out, accessibleIntro(q.Description))
 	}
 	if err := p.run(p.form(s)); err != nil {
 		return "", err

@@ -173,7 +173,7 @@ func (w *Wizard) summary(a action.Action, steps []Step) {
 	var b strings.Builder
 	b.WriteString("\nSummary\n")
 	fmt.Fprintf(&b, "  1. name      %s\n", a.Name)
-	fmt.Fprintf(&b, "     intent    %s\n", indent(a.Intent, "               "))
+	fmt.Fprintf(&b, "     intent    %s\n", strings.ReplaceAll(Wrap(a.Intent, 64, ""), "\n", "\n               "))
 	acct := a.Account
 	if x, ok := w.accountByName(a.Account); ok {
 		acct = fmt.Sprintf("%s (%s, %s)", x.Name, x.Endpoint, apiOf(x))
@@ -181,10 +181,6 @@ func (w *Wizard) summary(a action.Action, steps []Step) {
 	fmt.Fprintf(&b, "  2. account   %s\n", acct)
 	fmt.Fprintf(&b, "  3. assignee  %s\n", describe(a.Assignee))
 	w.P.Say("%s", strings.TrimRight(b.String(), "\n"))
-}
-
-func indent(s, pad string) string {
-	return strings.ReplaceAll(strings.TrimSpace(s), "\n", "\n"+pad)
 }
 
 func describe(as action.Assignee) string {
@@ -501,6 +497,9 @@ func (w *Wizard) stepAssignee(ctx context.Context, a *action.Action, g Given) er
 	if a.Assignee.Type == t {
 		current = assigneeValue(a.Assignee)
 	}
+	if len(entries) == 0 && t != action.Bot {
+		w.P.Say("No %s of account %s known yet: type it yourself (handoff directory add declares them for next time).", plural(t), a.Account)
+	}
 	for {
 		choice := choiceTyped
 		if len(entries) > 0 || t == action.Bot {
@@ -527,8 +526,6 @@ func (w *Wizard) stepAssignee(ctx context.Context, a *action.Action, g Given) er
 			if err != nil {
 				return err
 			}
-		} else {
-			w.P.Say("No %s of account %s is known yet; type it yourself (handoff directory add declares them for next time).", plural(t), a.Account)
 		}
 		var (
 			as   action.Assignee

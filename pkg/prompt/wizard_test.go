@@ -140,6 +140,7 @@ func TestNameAndIntentCheckedAgain(t *testing.T) {
 		A{Match: "Action name", Value: "escalate-billing"}, // exists already
 		A{Match: "Action name", Value: "billing-two"},
 		A{Match: "Intent", Value: "TODO"},
+		A{Match: "Intent", Value: "Hand over"},
 		A{Match: "Intent", Value: "The customer asks for <something> here"},
 		A{Match: "Intent", Value: goodIntent},
 		A{Match: "Wati account", Value: "sandbox"},
@@ -156,7 +157,7 @@ func TestNameAndIntentCheckedAgain(t *testing.T) {
 	}
 	said := p.SaidText()
 	for _, s := range []string{"upper-case", "exists already", "too vague", "placeholder", "not an email address",
-		"No users of account sandbox", "not in the directory of sandbox"} {
+		"No users of account sandbox known", "not in the directory of sandbox"} {
 		if !strings.Contains(said, s) {
 			t.Errorf("missing %q in:\n%s", s, said)
 		}

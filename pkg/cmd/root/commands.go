@@ -3,6 +3,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	configureCmd "github.com/handoff-dev/handoff/pkg/cmd/configure"
 	exportCmd "github.com/handoff-dev/handoff/pkg/cmd/export"
 	mcpCmd "github.com/handoff-dev/handoff/pkg/cmd/mcp"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
@@ -20,6 +21,7 @@ import (
 // addCommands attaches the command groups. Each group lives in
 // pkg/cmd/<group>; add new ones here.
 func addCommands(root *cobra.Command, f *cmdutil.Factory) {
+	root.AddCommand(configureCmd.NewCmdConfigure(f, nil))
 	root.AddCommand(validateCmd.NewCmdValidate(f, nil))
 	root.AddCommand(schemaCmd.NewCmdSchema(f, nil))
 	root.AddCommand(actionCmd.NewCmdAction(f))

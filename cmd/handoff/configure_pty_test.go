@@ -1,0 +1,388 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"github.com/hinshun/vt10x"
+
+	"github.com/handoff-dev/handoff/pkg/account"
+	"github.com/handoff-dev/handoff/pkg/action"
+	"github.com/handoff-dev/handoff/pkg/directory"
+	"github.com/handoff-dev/handoff/pkg/wati"
+)
+
+// These tests run the real binary (the test binary standing in as
+// `handoff`, see TestMain) in a pseudo-terminal, read its screen through a
+// terminal emulator, and type keys as a person would.
+
+const (
+	ptyCols, ptyRows = 80, 34
+	ptyTimeout       = 10 * time.Second
+	keyEnter         = "\r"
+	keyCtrlC         = "\x03"
+	keyEsc           = "\x1b"
+	keyDown          = "\x1b[B"
+)
+
+// term is a running handoff in a pseudo-terminal.
+type term struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	ptmx   *os.File
+	vt     vt10x.Terminal
+	done   chan struct{} // the screen reader ended
+	exited chan struct{}
+	mu     sync.Mutex
+	raw    strings.Builder
+}
+
+// world is a home, config, cache and actions folder for one test.
+type world struct {
+	root, actions string
+	env           []string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	root := t.TempDir()
+	home := filepath.Join(root, "home")
+	w := &world{root: root, actions: filepath.Join(root, "actions")}
+	w.env = []string{
+		"HOME=" + home,
+		"PATH=" + os.Getenv("PATH"),
+		"XDG_CONFIG_HOME=" + filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, ".cache"),
+		"XDG_STATE_HOME=" + filepath.Join(home, ".local", "state"),
+		"HANDOFF_DIR=actions", // relative: short paths on screen
+		"TERM=xterm-256color",
+		"NO_COLOR=1",
+		"LANG=C.UTF-8",
+	}
+	// One connected account with a fresh directory cache: the lists show at
+	// once, no network needed.
+	accts := account.NewStore(filepath.Join(home, ".config", "handoff"), func(string) string { return "" })
+	if err := accts.Add(account.Account{Name: "acme", Endpoint: "http://127.0.0.1:9"}, "sandbox-token", false); err != nil {
+		t.Fatal(err)
+	}
+	svc := directory.NewService(filepath.Join(home, ".cache", "handoff"), w.actions, time.Hour)
+	if _, err := svc.SyncFrom(context.Background(), "acme", fakeWati{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// fakeWati is the workspace the directory cache is synced from.
+type fakeWati struct{}
+
+func (fakeWati) ListChatbots(context.Context) ([]wati.Chatbot, error) {
+	return []wati.Chatbot{{ID: "607f1f77bcf86cd799439011", Name: "Returns flow"}}, nil
+}
+
+func (fakeWati) ListContacts(_ context.Context, page, size int) (*wati.ContactPage, error) {
+	if page > 1 {
+		return &wati.ContactPage{PageNumber: page, PageSize: size}, nil
+	}
+	return &wati.ContactPage{PageNumber: 1, PageSize: size, Contacts: []wati.Contact{
+		{ID: "c1", Phone: "14155552671", Teams: []string{"Billing"}},
+		{ID: "c2", Phone: "14155552672", Teams: []string{"Support", "Sales"}},
+	}}, nil
+}
+
+func (w *world) start(t *testing.T, extraEnv []string, args ...string) *term {
+	t.Helper()
+	bin, err := exec.LookPath("handoff")
+	if err != nil {
+		t.Fatalf("handoff is not on PATH (TestMain installs it): %v", err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append([]string{}, w.env...), extraEnv...)
+	cmd.Dir = w.root
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: ptyCols, Rows: ptyRows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &term{t: t, cmd: cmd, ptmx: ptmx, done: make(chan struct{}), exited: make(chan struct{})}
+	tm.vt = vt10x.New(vt10x.WithSize(ptyCols, ptyRows), vt10x.WithWriter(ptmx))
+	go func() {
+		defer close(tm.done)
+		buf := make([]byte, 8192)
+		var carry []byte
+		for {
+			n, err := ptmx.Read(buf)
+			if n > 0 {
+				tm.mu.Lock()
+				tm.raw.Write(buf[:n])
+				tm.mu.Unlock()
+				data := append(carry, buf[:n]...)
+				m, _ := tm.vt.Write(data)
+				carry = append([]byte(nil), data[m:]...) // a rune cut in two
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		_ = cmd.Wait()
+		close(tm.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-tm.exited:
+		default:
+			_ = cmd.Process.Kill()
+			<-tm.exited
+		}
+		ptmx.Close()
+	})
+	return tm
+}
+
+// screen is the emulator's screen, trailing spaces trimmed.
+func (tm *term) screen() string {
+	lines := strings.Split(tm.vt.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " \x00")
+	}
+	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+}
+
+// waitFor waits until the screen matches re, and fails with the screen on timeout.
+func (tm *term) waitFor(re string) string {
+	tm.t.Helper()
+	rx := regexp.MustCompile(re)
+	deadline := time.Now().Add(ptyTimeout)
+	for {
+		s := tm.screen()
+		if rx.MatchString(s) {
+			return s
+		}
+		select {
+		case <-tm.exited:
+			time.Sleep(50 * time.Millisecond) // let the last output land
+			if s = tm.screen(); rx.MatchString(s) {
+				return s
+			}
+			tm.t.Fatalf("handoff exited (%v) before the screen showed %q; screen:\n%s", tm.cmd.ProcessState, re, s)
+		default:
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("timeout waiting for %q; screen:\n%s", re, s)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// typeKeys sends keys; text is sent as typed.
+func (tm *term) typeKeys(keys ...string) {
+	tm.t.Helper()
+	for _, k := range keys {
+		if _, err := tm.ptmx.Write([]byte(k)); err != nil {
+			tm.t.Fatalf("typing %q: %v", k, err)
+		}
+		time.Sleep(15 * time.Millisecond) // a person, not a paste
+	}
+}
+
+// wait waits for the exit and returns its code.
+func (tm *term) wait() int {
+	tm.t.Helper()
+	select {
+	case <-tm.exited:
+	case <-time.After(ptyTimeout):
+		tm.t.Fatalf("handoff did not exit; screen:\n%s", tm.screen())
+	}
+	select {
+	case <-tm.done:
+	case <-time.After(time.Second):
+	}
+	return tm.cmd.ProcessState.ExitCode()
+}
+
+// colourRe matches an SGR sequence that sets a colour.
+var colourRe = regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|38;[25]);?[0-9;]*m`)
+
+// output is everything the program wrote to the terminal.
+func (tm *term) output() string {
+	tm.mu.Lock()
+	defer tm.mu.Unlock()
+	return tm.raw.String()
+}
+
+// captured collects screens for docs/configure.md when HANDOFF_CAPTURE is set.
+func captured(t *testing.T, name, screen string) {
+	dir := os.Getenv("HANDOFF_CAPTURE")
+	if dir == "" {
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".txt"), []byte(screen+"\n"), 0o644); err != nil {
+		t.Log(err)
+	}
+}
+
+func TestConfigurePTYNewTeamAction(t *testing.T) {
+	w := newWorld(t)
+	tm := w.start(t, nil, "configure")
+
+	captured(t, "1-name", tm.waitFor(`Action name`))
+	tm.typeKeys("escalate-billing")
+	tm.waitFor(`✓ looks good`)
+	tm.typeKeys(keyEnter)
+
+	tm.waitFor(`Intent: when should the AI agent hand over\?`)
+	tm.typeKeys("The customer disputes a charge, asks for a refund, or asks for a person about an invoice.")
+	captured(t, "2-intent", tm.waitFor(`✓ looks good`))
+	tm.typeKeys(keyEnter)
+
+	captured(t, "3-account", tm.waitFor(`(?s)Wati account.*acme +http://127\.0\.0\.1:9 +v3.*Connect a new account`))
+	tm.typeKeys(keyEnter)
+
+	captured(t, "4-type", tm.waitFor(`(?s)Assignee type.*Team: a Wati team`))
+	tm.typeKeys(keyEnter)
+
+	s := tm.waitFor(`(?s)Team\n.*Billing.*Sales.*Support.*Type it yourself`)
+	captured(t, "5-team", s)
+	tm.typeKeys("/", "Sup")
+	tm.waitFor(`(?m)^.*> Support`)
+	tm.typeKeys(keyEnter)
+
+	captured(t, "6-summary", tm.waitFor(`(?s)Summary.*3\. assignee  the Support team.*Save this action\?`))
+	tm.typeKeys(keyEnter)
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
+	}
+	tm.waitFor(`Saved .*escalate-billing\.yaml`)
+
+	a, err := action.NewStore(w.actions).Load("escalate-billing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := action.Action{Version: 1, Name: "escalate-billing",
+		Intent:   "The customer disputes a charge, asks for a refund, or asks for a person about an invoice.",
+		Account:  "acme",
+		Assignee: action.Assignee{Type: action.Team, Team: "Support"}}
+	if *a != want {
+		t.Fatalf("saved %+v\nwant %+v", *a, want)
+	}
+}
+
+const commentedAction = `# Billing disputes go to the Billing team.
+version: 1
+name: escalate-billing          # equal to the file name
+intent: >-
+  The customer disputes a charge, asks for a refund, or asks for a person about an invoice.
+account: acme   # by name: no secret here
+assignee:
+  type: team                    # team | user | bot
+  team: Billing
+# reviewed by the support lead
+`
+
+func TestConfigurePTYEditIntentKeepsComments(t *testing.T) {
+	w := newWorld(t)
+	if err := os.MkdirAll(w.actions, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(w.actions, "escalate-billing.yaml")
+	if err := os.WriteFile(path, []byte(commentedAction), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tm := w.start(t, nil, "configure", "intent", "escalate-billing")
+	tm.waitFor(`(?s)Intent: when should the AI agent hand over\?.*disputes a charge`)
+	tm.typeKeys(" Not for questions about prices.")
+	tm.waitFor(`✓ looks good`)
+	tm.typeKeys(keyEnter)
+	s := tm.waitFor(`(?s)Summary.*Save this action\?.*Go back to step 1.*Cancel`)
+	if strings.Contains(s, "step 2") {
+		t.Errorf("a one-step edit offers other steps:\n%s", s)
+	}
+	tm.typeKeys(keyEnter)
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Everything but the intent is byte for byte what it was (the editor may
+	// fold the longer intent over two lines).
+	before, after, _ := strings.Cut(commentedAction, "  The customer disputes")
+	_, after, _ = strings.Cut(after, "\n")
+	if !strings.HasPrefix(string(got), before) || !strings.HasSuffix(string(got), after) {
+		t.Fatalf("file:\n%s\nwant it to start with:\n%s\nand end with:\n%s", got, before, after)
+	}
+	a, err := action.NewStore(w.actions).Load("escalate-billing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "The customer disputes a charge, asks for a refund, or asks for a person about an invoice. Not for questions about prices."; a.Intent != want {
+		t.Fatalf("intent %q", a.Intent)
+	}
+}
+
+func TestConfigurePTYCancelLeavesNothing(t *testing.T) {
+	w := newWorld(t)
+	// Ctrl-C in colour, Esc under NO_COLOR (which must leave no colour at all).
+	for _, c := range []struct {
+		name, key, noColor string
+	}{{"ctrl-c", keyCtrlC, ""}, {"esc", keyEsc, "1"}} {
+		t.Run(c.name, func(t *testing.T) {
+			tm := w.start(t, []string{"NO_COLOR=" + c.noColor}, "configure")
+			tm.waitFor(`Action name`)
+			tm.typeKeys("escalate-billing", keyEnter)
+			tm.waitFor(`Intent: when`)
+			tm.typeKeys("The customer disputes a charge or asks for a refund.", keyEnter)
+			tm.waitFor(`Wati account`)
+			tm.typeKeys(keyDown, c.key)
+			if code := tm.wait(); code != 130 {
+				t.Fatalf("exit %d, want 130; screen:\n%s", code, tm.screen())
+			}
+			tm.waitFor(`handoff: cancelled; no action was written`)
+			if colour := tm.output(); (c.noColor == "") != colourRe.MatchString(colour) {
+				t.Errorf("NO_COLOR=%q, colour sequences found: %v", c.noColor, colourRe.FindAllString(colour, 3))
+			}
+			entries, _ := os.ReadDir(w.actions)
+			for _, e := range entries {
+				if e.Name() != "directory.yaml" {
+					t.Errorf("left behind: %s", e.Name())
+				}
+			}
+		})
+	}
+}
+
+func TestConfigurePTYAccessible(t *testing.T) {
+	// Line prompts (HANDOFF_ACCESSIBLE=1): the answers typed ahead all at
+	// once, as a screen reader user pasting them would.
+	w := newWorld(t)
+	tm := w.start(t, []string{"HANDOFF_ACCESSIBLE=1"}, "configure", "to-maria")
+	tm.waitFor(`Intent: when should the AI agent hand over\?`)
+	tm.typeKeys("The customer asks to talk to Maria about an enterprise contract.\r" +
+		"\r" + // account: the default (acme)
+		"2\r" + // assignee type: user
+		"maria@acme.com\r" + // no users known: typed
+		"\r") // save
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
+	}
+	a, err := action.NewStore(w.actions).Load("to-maria")
+	if err != nil {
+		t.Fatalf("%v; screen:\n%s", err, tm.screen())
+	}
+	if a.Assignee != (action.Assignee{Type: action.User, Email: "maria@acme.com"}) || a.Account != "acme" {
+		t.Fatalf("saved %+v", a)
+	}
+	s := tm.screen()
+	if strings.Contains(s, "\x1b[") || !strings.Contains(s, "Enter a number between 1 and 3") {
+		t.Errorf("not line prompts:\n%s", s)
+	}
+}

@@ -1,0 +1,64 @@
+package configure
+
+import (
+	"github.com/handoff-dev/handoff/pkg/action"
+)
+
+// Parts says which parts of an existing action change.
+type Parts struct{ Intent, Account, Assignee bool }
+
+func (p Parts) names() []string {
+	out := []string{}
+	if p.Intent {
+		out = append(out, "intent")
+	}
+	if p.Account {
+		out = append(out, "account")
+	}
+	if p.Assignee {
+		out = append(out, "assignee")
+	}
+	return out
+}
+
+// Saver is what configure needs of the action files.
+type Saver interface {
+	Exists(name string) (bool, error)
+	Load(name string) (*action.Action, error)
+	Path(name string) string
+	// Create writes a new file (atomically; never over an existing one).
+	Create(a action.Action) (string, error)
+	// Update rewrites only the given parts, keeping comments and key order.
+	Update(name string, a action.Action, parts Parts) (string, error)
+}
+
+// storeSaver is the Saver of the action store.
+type storeSaver struct{ st *action.Store }
+
+func (s storeSaver) Exists(name string) (bool, error)         { return s.st.Exists(name), nil }
+func (s storeSaver) Load(name string) (*action.Action, error) { return s.st.Load(name) }
+func (s storeSaver) Path(name string) string                  { return s.st.Path(name) }
+
+func (s storeSaver) Create(a action.Action) (string, error) { return s.st.Create(&a) }
+
+func (s storeSaver) Update(name string, a action.Action, parts Parts) (string, error) {
+	err := s.st.Update(name, func(e *action.Editor) error {
+		if parts.Intent {
+			if err := e.SetIntent(a.Intent); err != nil {
+				return err
+			}
+		}
+		if parts.Account {
+			if err := e.SetAccount(a.Account); err != nil {
+				return err
+			}
+		}
+		if parts.Assignee {
+			if err := e.SetAssignee(a.Assignee); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return s.st.Path(name), err
+}
