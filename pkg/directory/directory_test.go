@@ -85,7 +85,7 @@ func TestSyncBotsAndTeams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := fmt.Sprint(progress); got != "[1/10 2/10 3/10]" {
+	if got := fmt.Sprint(progress); got != "[1/5 2/5 3/5]" {
 		t.Errorf("progress = %s", got)
 	}
 	if l.ContactsScanned != 25 || !l.ContactsComplete || l.Stale || l.Offline {

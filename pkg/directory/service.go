@@ -154,7 +154,7 @@ type Service struct {
 
 	// Now is the clock (tests replace it).
 	Now func() time.Time
-	// ContactPages bounds the contact pages one sync reads for teams (default 10).
+	// ContactPages bounds the contact pages one sync reads for teams (default 5).
 	ContactPages int
 	// ContactPageSize is the contacts per page (default 100).
 	ContactPageSize int
@@ -166,7 +166,7 @@ type Service struct {
 // Defaults of a Service.
 const (
 	DefaultTTL             = 24 * time.Hour
-	DefaultContactPages    = 10
+	DefaultContactPages    = 5
 	DefaultContactPageSize = 100
 )
 

@@ -199,6 +199,7 @@ func runAdd(ctx context.Context, opts *Options) error {
 		return err
 	}
 	switch {
+	case tokenOnly && src == account.SourceCredentials:
 	case token != "" && src != account.SourceCredentials:
 		fmt.Fprintf(out, "Token: stored in %s, but %s is set and takes precedence.\n", store.CredentialsPath(), strings.TrimPrefix(src, "env "))
 	case token != "":

@@ -103,10 +103,17 @@ func runList(ctx context.Context, opts *Options) error {
 		if cerr != nil {
 			l.RefreshErr = cerr
 		} else {
+			var progress func(done, total int)
 			if opts.IO.ShowProgress() {
-				fmt.Fprintf(errOut, "Refreshing the directory of %s...\n", name)
+				fmt.Fprintf(errOut, "Refreshing the directory of %s (cache stale)...\n", name)
+				progress = func(done, total int) {
+					fmt.Fprintf(errOut, "\rScanning contacts for teams: page %d (at most %d)", done, total)
+				}
 			}
-			fresh, serr := dir.Sync(ctx, name, c, nil)
+			fresh, serr := dir.Sync(ctx, name, c, progress)
+			if progress != nil {
+				fmt.Fprintln(errOut)
+			}
 			switch {
 			case serr == nil:
 				l = fresh
