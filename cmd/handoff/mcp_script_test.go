@@ -29,7 +29,7 @@ var mcpEnvKeys = []string{
 }
 
 func init() {
-	// mcp-client [-log FILE] [handoff mcp flags...] -- STEP...
+	// mcp-client [-log FILE] [-protocol VERSION] [handoff mcp flags...] -- STEP...
 	//
 	// Starts `handoff mcp` with the given flags as a subprocess and talks to
 	// it with the MCP SDK's client over stdin/stdout. Steps:
@@ -44,14 +44,22 @@ func init() {
 	// The command fails when the server writes anything but JSON-RPC
 	// messages on stdout. The server's stderr becomes the command's stderr.
 	// -log FILE writes the JSON-RPC transcript (client side) to FILE.
+	// -protocol VERSION asks for an MCP protocol version (default: the SDK's
+	// latest, which starts with server/discover; 2025-06-18 is the initialize
+	// handshake most desktop clients speak).
 	scriptCmds["mcp-client"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg {
 			ts.Fatalf("mcp-client does not support !")
 		}
 		rest := args
-		logFile := ""
-		if len(rest) >= 2 && rest[0] == "-log" {
-			logFile, rest = rest[1], rest[2:]
+		logFile, protocol := "", ""
+		for len(rest) >= 2 && (rest[0] == "-log" || rest[0] == "-protocol") {
+			if rest[0] == "-log" {
+				logFile = rest[1]
+			} else {
+				protocol = rest[1]
+			}
+			rest = rest[2:]
 		}
 		sep := -1
 		for i, a := range rest {
@@ -61,7 +69,7 @@ func init() {
 			}
 		}
 		if sep < 0 {
-			ts.Fatalf("usage: mcp-client [-log FILE] [mcp flags...] -- STEP...")
+			ts.Fatalf("usage: mcp-client [-log FILE] [-protocol VERSION] [mcp flags...] -- STEP...")
 		}
 		serverArgs, steps := rest[:sep], rest[sep+1:]
 
@@ -107,7 +115,7 @@ func init() {
 		})
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		cs, err := client.Connect(ctx, transport, nil)
+		cs, err := client.Connect(ctx, transport, &sdk.ClientSessionOptions{ProtocolVersion: protocol})
 		if err != nil {
 			ts.Fatalf("mcp-client: connecting to handoff mcp: %v\nstderr:\n%s", err, stderr.String())
 		}

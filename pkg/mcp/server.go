@@ -292,7 +292,7 @@ func (s *Server) handler(a *action.Action) sdk.ToolHandler {
 				s.opts.Logf("error: tool %s panicked: %v", a.Name, p)
 				out.OK, out.Outcome = false, "failed"
 				out.Error = fmt.Sprintf("internal error in handoff: %v", p)
-				out.Summary = failedSummary(out.Error, "")
+				out.Summary = failedSummary(out.Error)
 				res, err = result(out), nil
 			}
 		}()
@@ -303,8 +303,7 @@ func (s *Server) handler(a *action.Action) sdk.ToolHandler {
 		in, perr := s.parseArgs(raw)
 		if perr != nil {
 			out.Outcome, out.Error = "failed", perr.Error()
-			out.Hint = "Call the tool again with valid arguments."
-			out.Summary = "Not called: " + perr.Error() + ". Nothing was sent to Wati."
+			out.Summary = "Not called: " + perr.Error() + ". Nothing was sent to Wati; call the tool again with valid arguments."
 			return result(out), nil
 		}
 		r := s.opts.Runner.Run(ctx, Call{Action: a, Conversation: in.Conversation, Note: in.Note, DryRun: s.opts.ReadOnly})
@@ -354,7 +353,7 @@ func fill(r handoff.Result, a *action.Action, conv string) handoff.Result {
 
 func result(out Output) *sdk.CallToolResult {
 	text := out.Summary
-	if out.Hint != "" && !strings.Contains(text, out.Hint) {
+	if out.Hint != "" {
 		text += "\nFor the people running this server: " + out.Hint
 	}
 	return &sdk.CallToolResult{
@@ -393,15 +392,11 @@ func summary(a *action.Action, out Output) string {
 	case "unknown":
 		return "Outcome unknown: " + out.Error + ". The request may have reached Wati. Do not call this tool again for this conversation; tell the customer a person will follow up, and let a person check the conversation in Wati."
 	}
-	return failedSummary(out.Error, out.Hint)
+	return failedSummary(out.Error)
 }
 
-func failedSummary(msg, hint string) string {
-	s := "Handoff failed: " + msg + ". The conversation has NOT changed hands: keep helping the customer, or tell them a person will follow up."
-	if hint != "" {
-		s += "\nFor the people running this server: " + hint
-	}
-	return s
+func failedSummary(msg string) string {
+	return "Handoff failed: " + msg + ". The conversation has NOT changed hands: keep helping the customer, or tell them a person will follow up."
 }
 
 // hintOf returns the first "what to do" line in an error chain.

@@ -291,3 +291,30 @@ func TestReadOnlyListsExamplesAndSendsNothing(t *testing.T) {
 		t.Error("the token appears in the output")
 	}
 }
+
+// Cancelling (SIGTERM, Ctrl-C) stops the server even while stdin stays
+// open and silent, and that is a clean exit.
+func TestCancelStopsAServerBlockedOnStdin(t *testing.T) {
+	e := newEnv(t)
+	e.copyExamples()
+	inR, inW := io.Pipe()
+	defer inW.Close()
+	ios := &cmdutil.IOStreams{In: inR, Out: io.Discard, ErrOut: io.Discard, Getenv: e.getenv}
+	f := factory.New("test", "none", "unknown", ios)
+	f.Settings.Dir, f.Settings.ConfigDir = e.dir, e.configDir
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- runMCP(ctx, &Options{IO: ios, Actions: f.Actions, Client: f.Client, Dir: e.dir, Watch: true})
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("runMCP after cancel: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("runMCP still blocked on stdin 5s after cancel")
+	}
+}
