@@ -7,13 +7,13 @@
 //   - teams: the `teams` of contacts, read page by page (v3 GET contacts;
 //     bounded by Service.ContactPages, paced by Service.ContactLimiter to
 //     stay within Wati's 10 requests per 10 s), plus teams declared in
-//     directory.yaml; a team no contact belongs to is invisible to Wati's API;
-//   - users: declared in directory.yaml (email, display name) only. Operator
+//     .directory.yaml; a team no contact belongs to is invisible to Wati's API;
+//   - users: declared in .directory.yaml (email, display name) only. Operator
 //     names on messages carry no email (and reading them costs a call per
 //     conversation), so they are not collected.
 //
 // The cache is <cacheDir>/directory/<account>.json (synced_at, entries);
-// directory.yaml lives in the actions folder so that it can be committed.
+// .directory.yaml lives in the actions folder so that it can be committed.
 //
 // API CONTRACT (others code against these names):
 //
@@ -37,7 +37,7 @@
 //	func NewService(cacheDir, actionsDir string, ttl time.Duration) *Service
 //	func (s *Service) List(ctx context.Context, account string, c *wati.Client) (*Listing, error) // cache + declared; refreshes when stale and c != nil
 //	func (s *Service) Sync(ctx context.Context, account string, c *wati.Client, progress func(done, total int)) (*Listing, error)
-//	func (s *Service) Declare(e Entry) error        // writes directory.yaml in the actions folder
+//	func (s *Service) Declare(e Entry) error        // writes .directory.yaml in the actions folder
 //	func (s *Service) Undeclare(k Kind, key string) error
 //
 // Added: Entry.Contacts, Entry.Declared, Entry.Key, Entry.Label;

@@ -14,14 +14,17 @@ import (
 )
 
 // DeclaredFile is the name of the declared directory in the actions folder.
-const DeclaredFile = "directory.yaml"
+// It starts with a dot so that nothing that reads the folder's *.yaml files
+// as actions (validate, action list, mcp) takes it for one, and no action
+// (whose name is a slug) can be saved over it.
+const DeclaredFile = ".directory.yaml"
 
 const declaredHeader = `Teams and users handoff actions may be assigned to, declared by hand
 because Wati offers no list of them. Commit this file beside the actions so
 that everyone configuring handoffs picks from one list. Edit it by hand or
 with: handoff directory add team NAME | user EMAIL --name "Display Name"`
 
-// DeclaredPath is directory.yaml in the actions folder.
+// DeclaredPath is .directory.yaml in the actions folder.
 func (s *Service) DeclaredPath() string { return filepath.Join(s.actionsDir, DeclaredFile) }
 
 // Declared returns the declared teams and users (none when the file does not exist).
@@ -30,7 +33,7 @@ func (s *Service) Declared() ([]Entry, error) {
 	return entries, err
 }
 
-// loadDeclared parses directory.yaml into its node tree and its entries.
+// loadDeclared parses .directory.yaml into its node tree and its entries.
 func (s *Service) loadDeclared() (*yaml.Node, []Entry, error) {
 	path := s.DeclaredPath()
 	data, err := os.ReadFile(path)
@@ -128,7 +131,7 @@ func (s *Service) loadDeclared() (*yaml.Node, []Entry, error) {
 }
 
 // Declare adds a team (Name) or a user (Email, optional Name) to
-// directory.yaml, keeping the file's comments and order. Declaring what is
+// .directory.yaml, keeping the file's comments and order. Declaring what is
 // already there does nothing, except that a user's display name is updated.
 func (s *Service) Declare(e Entry) error {
 	switch e.Kind {

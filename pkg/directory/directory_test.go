@@ -220,11 +220,11 @@ users:
 	got := string(data)
 	for _, want := range []string{"# Our support org.", "# the finance desk", "# night shift", "- Sales", "email: omar@acme.com", "name: Maria L."} {
 		if !strings.Contains(got, want) {
-			t.Errorf("directory.yaml lacks %q:\n%s", want, got)
+			t.Errorf(".directory.yaml lacks %q:\n%s", want, got)
 		}
 	}
 	if strings.Contains(got, "Support") || strings.Count(got, "Billing") != 1 {
-		t.Errorf("directory.yaml:\n%s", got)
+		t.Errorf(".directory.yaml:\n%s", got)
 	}
 	es, err := s.Declared()
 	if err != nil || len(es) != 4 {
@@ -261,7 +261,7 @@ teams:
   - Billing
 `
 	if !strings.HasSuffix(string(data), want) || !strings.HasPrefix(string(data), "# Teams and users") {
-		t.Fatalf("directory.yaml =\n%s", data)
+		t.Fatalf(".directory.yaml =\n%s", data)
 	}
 }
 
@@ -293,11 +293,11 @@ func TestBadDeclaredFile(t *testing.T) {
 	s, _ := newService(t)
 	os.MkdirAll(filepath.Dir(s.DeclaredPath()), 0o755)
 	for _, c := range []struct{ yaml, msg string }{
-		{"team:\n  - Billing\n", "directory.yaml:1:1: unknown key \"team\""},
-		{"users:\n  - email: maria\n", "directory.yaml:2:5"},
+		{"team:\n  - Billing\n", ".directory.yaml:1:1: unknown key \"team\""},
+		{"users:\n  - email: maria\n", ".directory.yaml:2:5"},
 		{"users:\n  - email: a@b.co\n    phone: 1\n", "unknown field \"phone\""},
 		{"teams: Billing\n", "teams must be a list"},
-		{"teams: [\n", "directory.yaml"},
+		{"teams: [\n", ".directory.yaml"},
 	} {
 		os.WriteFile(s.DeclaredPath(), []byte(c.yaml), 0o644)
 		_, err := s.List(context.Background(), "", nil)

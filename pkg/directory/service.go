@@ -45,7 +45,7 @@ func ParseKind(s string) (Kind, error) {
 const (
 	SourceWati     = "wati"     // Wati's chatbot list
 	SourceContacts = "contacts" // a team on at least one contact
-	SourceDeclared = "declared" // directory.yaml
+	SourceDeclared = "declared" // .directory.yaml
 	SourceMessages = "messages" // operator names in messages (suggestions only; not collected yet)
 )
 
@@ -58,7 +58,7 @@ type Entry struct {
 	Source string `json:"source" yaml:"-"`
 	// Contacts is how many scanned contacts are in this team (source contacts).
 	Contacts int `json:"contacts,omitempty" yaml:"-"`
-	// Declared is true when the entry is also (or only) in directory.yaml.
+	// Declared is true when the entry is also (or only) in .directory.yaml.
 	Declared bool `json:"declared,omitempty" yaml:"-"`
 }
 

@@ -21,10 +21,10 @@ func NewCmdDirectory(f *cmdutil.Factory) *cobra.Command {
 chatbots, but documents no list of teams or users, so:
 
   bots    come from Wati's chatbot list;
-  teams   are found on contacts (their "teams") and declared in directory.yaml;
-  users   are declared in directory.yaml (email and display name).
+  teams   are found on contacts (their "teams") and declared in .directory.yaml;
+  users   are declared in .directory.yaml (email and display name).
 
-directory.yaml lives in the actions folder so it can be committed with the
+.directory.yaml lives in the actions folder so it can be committed with the
 actions. What is read from Wati is cached per account, with its age.`,
 		Example: `  handoff directory sync
   handoff directory list --type team

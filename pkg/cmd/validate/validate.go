@@ -18,6 +18,8 @@ import (
 	"github.com/handoff-dev/handoff/pkg/account"
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
+	"github.com/handoff-dev/handoff/pkg/directory"
+	"github.com/handoff-dev/handoff/pkg/wati"
 )
 
 // StdinName is how diagnostics name the document read from stdin.
@@ -33,6 +35,9 @@ type Options struct {
 	IO       *cmdutil.IOStreams
 	Accounts func() (*account.Store, error)
 	Version  string
+	// Client and Directory reach Wati and the account's directory (--online, online.go).
+	Client    func(accountName string, dryRun bool) (*wati.Client, error)
+	Directory func() (*directory.Service, error)
 
 	Paths  []string // files, folders, or "-" for stdin; none: the actions folder
 	Dir    string   // the actions folder (--dir), used when Paths is empty
@@ -50,7 +55,7 @@ var extensions []func(cmd *cobra.Command, opts *Options)
 
 // NewCmdValidate returns `handoff validate`.
 func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Accounts: f.Accounts, Version: f.Version}
+	opts := &Options{IO: f.IO, Accounts: f.Accounts, Version: f.Version, Client: f.Client, Directory: f.Directory}
 	cmd := &cobra.Command{
 		Use:   "validate [PATH... | -]",
 		Short: "Check action files (for editors and CI)",

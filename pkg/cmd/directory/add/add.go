@@ -25,13 +25,14 @@ func NewCmdAdd(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add team NAME | user EMAIL [--name \"Display Name\"]",
 		Short: "Declare a team or user that Wati cannot list",
-		Long: `Declare a team or a user in directory.yaml in the actions folder (--dir), so that
+		Long: `Declare a team or a user in .directory.yaml in the actions folder (--dir), so that
 the configure wizard and validate know it. Wati's API lists neither teams nor
 users: teams are otherwise only found on contacts, users not at all.
 
-Commit directory.yaml beside the actions so that a team's admins share one
-list. Comments and order in the file are kept. Declaring what is there
-already changes nothing (a user's display name is updated).`,
+Commit .directory.yaml beside the actions so that a team's admins share one
+list (it starts with a dot so that it is never read as an action). Comments
+and order in the file are kept. Declaring what is there already changes
+nothing (a user's display name is updated).`,
 		Example: `  handoff directory add team Billing
   handoff directory add user maria@acme.com --name "Maria Lopez"`,
 		Args:      cobra.ExactArgs(2),

@@ -51,10 +51,10 @@ func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 
   bots    from Wati's chatbot list
   teams   found on contacts (Wati has no list of teams), plus declared ones
-  users   declared in directory.yaml (Wati has no list of users)
+  users   declared in .directory.yaml (Wati has no list of users)
 
 The list comes from the account's cache (see handoff directory sync) and
-directory.yaml in the actions folder. A cache older than the directory TTL
+.directory.yaml in the actions folder. A cache older than the directory TTL
 (default 24h, env HANDOFF_DIRECTORY_TTL) is refreshed first unless --cached;
 when the account cannot be reached, the cache is shown with a note of its
 age on stderr. Without any account configured, the declared entries are shown.`,

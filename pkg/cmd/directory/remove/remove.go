@@ -26,7 +26,7 @@ func NewCmdRemove(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 		Use:     "remove team NAME | user EMAIL",
 		Aliases: []string{"rm"},
 		Short:   "Remove a declared team or user",
-		Long: `Remove a team or user from directory.yaml. Only declared entries can be removed:
+		Long: `Remove a team or user from .directory.yaml. Only declared entries can be removed:
 a team found on contacts comes back at the next sync for as long as a contact
 is in it, and nothing here changes Wati.`,
 		Example: `  handoff directory remove team Billing
