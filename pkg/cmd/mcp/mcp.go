@@ -187,6 +187,9 @@ func runMCP(ctx context.Context, opts *Options) error {
 	if n == 0 {
 		logf("warning: no valid actions in %s yet; add some with: handoff configure", opts.Dir)
 	}
+	if opts.IO.IsStdinTTY() {
+		logf("this is an MCP server on stdin/stdout, meant to be started by an MCP client (see: handoff mcp --help); Ctrl-D or Ctrl-C ends it")
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -318,3 +318,21 @@ func TestCancelStopsAServerBlockedOnStdin(t *testing.T) {
 		t.Fatal("runMCP still blocked on stdin 5s after cancel")
 	}
 }
+
+// Started by hand on a terminal, the server says what it is (on stderr).
+func TestTerminalNotice(t *testing.T) {
+	e := newEnv(t)
+	ios, _, out, errOut := cmdutil.Test()
+	ios.SetTTY(true, true, true)
+	f := factory.New("test", "none", "unknown", ios)
+	f.Settings.Dir, f.Settings.ConfigDir = e.dir, e.configDir
+	if err := runMCP(context.Background(), &Options{IO: ios, Actions: f.Actions, Client: f.Client, Dir: e.dir}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "meant to be started by an MCP client") || !strings.Contains(errOut.String(), "no valid actions") {
+		t.Errorf("stderr %q", errOut.String())
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout %q", out.String())
+	}
+}
