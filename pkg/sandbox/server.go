@@ -16,6 +16,8 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +63,8 @@ type Server struct {
 
 	rndMu sync.Mutex
 	rnd   *rand.Rand
+
+	secrets []string // every token, longest first, scrubbed from the log
 
 	rateMu  sync.Mutex
 	rateSec int64
@@ -120,7 +124,12 @@ func New(opts Options) (*Server, error) {
 	if rs == 0 {
 		rs = uint64(time.Now().UnixNano())
 	}
-	return &Server{opts: opts, ws: ws, rnd: rand.New(rand.NewPCG(rs, rs^0x9e3779b97f4a7c15)), closing: make(chan struct{})}, nil
+	secrets := []string{opts.Token}
+	for t := range ws.tokens {
+		secrets = append(secrets, t)
+	}
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	return &Server{opts: opts, ws: ws, secrets: secrets, rnd: rand.New(rand.NewPCG(rs, rs^0x9e3779b97f4a7c15)), closing: make(chan struct{})}, nil
 }
 
 // Token is the main token; TenantID the v1 tenant.
@@ -275,8 +284,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	sw := &statusWriter{ResponseWriter: w}
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	entry := LoggedRequest{Time: s.opts.Now().UTC().Format(time.RFC3339Nano), Method: r.Method, Path: r.URL.Path,
-		Query: r.URL.RawQuery, Body: s.scrub(string(body))}
+	entry := LoggedRequest{Time: s.opts.Now().UTC().Format(time.RFC3339Nano), Method: r.Method, Path: s.scrub(r.URL.Path),
+		Query: s.scrub(r.URL.RawQuery), Body: s.scrub(string(body))}
 	defer func() {
 		entry.Status = sw.status
 		entry.Duration = float64(time.Since(start).Microseconds()) / 1000
@@ -373,9 +382,11 @@ func (s *Server) scrub(v string) string {
 	if v == "" {
 		return v
 	}
-	v = strings.ReplaceAll(v, s.opts.Token, "***REDACTED***")
-	for t := range s.ws.tokens { // read-only after New
+	for _, t := range s.secrets {
 		v = strings.ReplaceAll(v, t, "***REDACTED***")
+		if q := url.QueryEscape(t); q != t {
+			v = strings.ReplaceAll(v, q, "***REDACTED***")
+		}
 	}
 	return v
 }

@@ -188,8 +188,14 @@ func (ws *workspace) addMessage(v *conversation, m message, at time.Time) {
 	m.ID = fmt.Sprintf("3e55a9e0%016x", ws.msgSeq)
 	m.ConversationID = v.id
 	m.Created = at.UTC().Format(time.RFC3339)
+	if len(v.messages) >= maxMessages { // a long benchmark must not grow memory
+		n := copy(v.messages, v.messages[len(v.messages)-maxMessages+1:])
+		v.messages = v.messages[:n]
+	}
 	v.messages = append(v.messages, m)
 }
+
+const maxMessages = 200
 
 // ----- target resolution, as Wati's {target} works -----
 

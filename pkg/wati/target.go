@@ -45,6 +45,9 @@ func ParseTarget(s string) (Target, error) {
 	if isConversationID(in) {
 		return Target{ConversationID: strings.ToLower(in)}, nil
 	}
+	if looksLikeID(in) {
+		return Target{}, &TargetError{Input: s, Reason: fmt.Sprintf("%d characters, a conversation id has 24", len(in))}
+	}
 	if ch, ph, ok := strings.Cut(in, ":"); ok {
 		ch = strings.TrimSpace(ch)
 		channel, err := parseChannel(ch)
@@ -134,6 +137,25 @@ func isConversationID(s string) bool {
 		}
 	}
 	return true
+}
+
+// looksLikeID: hex with at least one letter, near 24 characters.
+func looksLikeID(s string) bool {
+	if len(s) < 16 || len(s) > 32 {
+		return false
+	}
+	letter := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+		case 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+			letter = true
+		default:
+			return false
+		}
+	}
+	return letter
 }
 
 func isDigits(s string) bool {

@@ -6,6 +6,7 @@ import (
 	configureCmd "github.com/handoff-dev/handoff/pkg/cmd/configure"
 	exportCmd "github.com/handoff-dev/handoff/pkg/cmd/export"
 	mcpCmd "github.com/handoff-dev/handoff/pkg/cmd/mcp"
+	sandboxCmd "github.com/handoff-dev/handoff/pkg/cmd/sandbox"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 
 	accountCmd "github.com/handoff-dev/handoff/pkg/cmd/account"
@@ -29,6 +30,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(logCmd.NewCmdLog(f, nil))
 	root.AddCommand(mcpCmd.NewCmdMCP(f, nil))
 	root.AddCommand(exportCmd.NewCmdExport(f, nil))
+	root.AddCommand(sandboxCmd.NewCmdSandbox(f, nil))
 	root.AddCommand(accountCmd.NewCmdAccount(f))
 	root.AddCommand(directoryCmd.NewCmdDirectory(f))
 }
