@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +15,7 @@ import (
 
 	"github.com/handoff-dev/handoff/pkg/account"
 	"github.com/handoff-dev/handoff/pkg/action"
-	"github.com/handoff-dev/handoff/pkg/directory"
-	"github.com/handoff-dev/handoff/pkg/wati"
+	"github.com/handoff-dev/handoff/pkg/sandbox"
 )
 
 // These tests run the real binary (the test binary standing in as
@@ -25,16 +23,16 @@ import (
 // terminal emulator, and type keys as a person would.
 
 const (
-	ptyCols, ptyRows = 80, 34
-	ptyTimeout       = 10 * time.Second
-	keyEnter         = "\r"
-	keyCtrlC         = "\x03"
-	keyEsc           = "\x1b"
-	keyDown          = "\x1b[B"
+	cfgCols, cfgRows = 80, 34
+	cfgTimeout       = 10 * time.Second
+	cfgEnter         = "\r"
+	cfgCtrlC         = "\x03"
+	cfgEsc           = "\x1b"
+	cfgDown          = "\x1b[B"
 )
 
 // term is a running handoff in a pseudo-terminal.
-type term struct {
+type cfgTerm struct {
 	t      *testing.T
 	cmd    *exec.Cmd
 	ptmx   *os.File
@@ -46,16 +44,17 @@ type term struct {
 }
 
 // world is a home, config, cache and actions folder for one test.
-type world struct {
+type cfgWorld struct {
 	root, actions string
 	env           []string
+	sandbox       *sandbox.Server
 }
 
-func newWorld(t *testing.T) *world {
+func newCfgWorld(t *testing.T) *cfgWorld {
 	t.Helper()
 	root := t.TempDir()
 	home := filepath.Join(root, "home")
-	w := &world{root: root, actions: filepath.Join(root, "actions")}
+	w := &cfgWorld{root: root, actions: filepath.Join(root, "actions")}
 	w.env = []string{
 		"HOME=" + home,
 		"PATH=" + os.Getenv("PATH"),
@@ -67,37 +66,25 @@ func newWorld(t *testing.T) *world {
 		"NO_COLOR=1",
 		"LANG=C.UTF-8",
 	}
-	// One connected account with a fresh directory cache: the lists show at
-	// once, no network needed.
-	accts := account.NewStore(filepath.Join(home, ".config", "handoff"), func(string) string { return "" })
-	if err := accts.Add(account.Account{Name: "acme", Endpoint: "http://127.0.0.1:9"}, "sandbox-token", false); err != nil {
+	// A Wati sandbox on loopback and one account connected to it. Nothing
+	// is cached: step 3 loads the directory over HTTP, behind a spinner.
+	sb, err := sandbox.New(sandbox.Options{LogLimit: -1})
+	if err != nil {
 		t.Fatal(err)
 	}
-	svc := directory.NewService(filepath.Join(home, ".cache", "handoff"), w.actions, time.Hour)
-	if _, err := svc.SyncFrom(context.Background(), "acme", fakeWati{}, nil); err != nil {
+	if err := sb.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	w.sandbox = sb
+	accts := account.NewStore(filepath.Join(home, ".config", "handoff"), func(string) string { return "" })
+	if err := accts.Add(account.Account{Name: "acme", Endpoint: sb.URL()}, sb.Token(), false); err != nil {
 		t.Fatal(err)
 	}
 	return w
 }
 
-// fakeWati is the workspace the directory cache is synced from.
-type fakeWati struct{}
-
-func (fakeWati) ListChatbots(context.Context) ([]wati.Chatbot, error) {
-	return []wati.Chatbot{{ID: "607f1f77bcf86cd799439011", Name: "Returns flow"}}, nil
-}
-
-func (fakeWati) ListContacts(_ context.Context, page, size int) (*wati.ContactPage, error) {
-	if page > 1 {
-		return &wati.ContactPage{PageNumber: page, PageSize: size}, nil
-	}
-	return &wati.ContactPage{PageNumber: 1, PageSize: size, Contacts: []wati.Contact{
-		{ID: "c1", Phone: "14155552671", Teams: []string{"Billing"}},
-		{ID: "c2", Phone: "14155552672", Teams: []string{"Support", "Sales"}},
-	}}, nil
-}
-
-func (w *world) start(t *testing.T, extraEnv []string, args ...string) *term {
+func (w *cfgWorld) start(t *testing.T, extraEnv []string, args ...string) *cfgTerm {
 	t.Helper()
 	bin, err := exec.LookPath("handoff")
 	if err != nil {
@@ -106,12 +93,12 @@ func (w *world) start(t *testing.T, extraEnv []string, args ...string) *term {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append([]string{}, w.env...), extraEnv...)
 	cmd.Dir = w.root
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: ptyCols, Rows: ptyRows})
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: cfgCols, Rows: cfgRows})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := &term{t: t, cmd: cmd, ptmx: ptmx, done: make(chan struct{}), exited: make(chan struct{})}
-	tm.vt = vt10x.New(vt10x.WithSize(ptyCols, ptyRows), vt10x.WithWriter(ptmx))
+	tm := &cfgTerm{t: t, cmd: cmd, ptmx: ptmx, done: make(chan struct{}), exited: make(chan struct{})}
+	tm.vt = vt10x.New(vt10x.WithSize(cfgCols, cfgRows), vt10x.WithWriter(ptmx))
 	go func() {
 		defer close(tm.done)
 		buf := make([]byte, 8192)
@@ -148,7 +135,7 @@ func (w *world) start(t *testing.T, extraEnv []string, args ...string) *term {
 }
 
 // screen is the emulator's screen, trailing spaces trimmed.
-func (tm *term) screen() string {
+func (tm *cfgTerm) screen() string {
 	lines := strings.Split(tm.vt.String(), "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRight(l, " \x00")
@@ -157,10 +144,10 @@ func (tm *term) screen() string {
 }
 
 // waitFor waits until the screen matches re, and fails with the screen on timeout.
-func (tm *term) waitFor(re string) string {
+func (tm *cfgTerm) waitFor(re string) string {
 	tm.t.Helper()
 	rx := regexp.MustCompile(re)
-	deadline := time.Now().Add(ptyTimeout)
+	deadline := time.Now().Add(cfgTimeout)
 	for {
 		s := tm.screen()
 		if rx.MatchString(s) {
@@ -183,7 +170,7 @@ func (tm *term) waitFor(re string) string {
 }
 
 // typeKeys sends keys; text is sent as typed.
-func (tm *term) typeKeys(keys ...string) {
+func (tm *cfgTerm) typeKeys(keys ...string) {
 	tm.t.Helper()
 	for _, k := range keys {
 		if _, err := tm.ptmx.Write([]byte(k)); err != nil {
@@ -194,11 +181,11 @@ func (tm *term) typeKeys(keys ...string) {
 }
 
 // wait waits for the exit and returns its code.
-func (tm *term) wait() int {
+func (tm *cfgTerm) wait() int {
 	tm.t.Helper()
 	select {
 	case <-tm.exited:
-	case <-time.After(ptyTimeout):
+	case <-time.After(cfgTimeout):
 		tm.t.Fatalf("handoff did not exit; screen:\n%s", tm.screen())
 	}
 	select {
@@ -208,18 +195,18 @@ func (tm *term) wait() int {
 	return tm.cmd.ProcessState.ExitCode()
 }
 
-// colourRe matches an SGR sequence that sets a colour.
-var colourRe = regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|38;[25]);?[0-9;]*m`)
+// cfgColourRe matches an SGR sequence that sets a colour.
+var cfgColourRe = regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|38;[25]);?[0-9;]*m`)
 
 // output is everything the program wrote to the terminal.
-func (tm *term) output() string {
+func (tm *cfgTerm) output() string {
 	tm.mu.Lock()
 	defer tm.mu.Unlock()
 	return tm.raw.String()
 }
 
 // captured collects screens for docs/configure.md when HANDOFF_CAPTURE is set.
-func captured(t *testing.T, name, screen string) {
+func cfgCapture(t *testing.T, name, screen string) {
 	dir := os.Getenv("HANDOFF_CAPTURE")
 	if dir == "" {
 		return
@@ -230,33 +217,33 @@ func captured(t *testing.T, name, screen string) {
 }
 
 func TestConfigurePTYNewTeamAction(t *testing.T) {
-	w := newWorld(t)
+	w := newCfgWorld(t)
 	tm := w.start(t, nil, "configure")
 
-	captured(t, "1-name", tm.waitFor(`Action name`))
+	cfgCapture(t, "1-name", tm.waitFor(`Action name`))
 	tm.typeKeys("escalate-billing")
 	tm.waitFor(`✓ looks good`)
-	tm.typeKeys(keyEnter)
+	tm.typeKeys(cfgEnter)
 
 	tm.waitFor(`Intent: when should the AI agent hand over\?`)
 	tm.typeKeys("The customer disputes a charge, asks for a refund, or asks for a person about an invoice.")
-	captured(t, "2-intent", tm.waitFor(`✓ looks good`))
-	tm.typeKeys(keyEnter)
+	cfgCapture(t, "2-intent", tm.waitFor(`✓ looks good`))
+	tm.typeKeys(cfgEnter)
 
-	captured(t, "3-account", tm.waitFor(`(?s)Wati account.*acme +http://127\.0\.0\.1:9 +v3.*Connect a new account`))
-	tm.typeKeys(keyEnter)
+	cfgCapture(t, "3-account", tm.waitFor(`(?s)Wati account.*acme +http://127\.0\.0\.1:[0-9]+ +v3.*Connect a new account`))
+	tm.typeKeys(cfgEnter)
 
-	captured(t, "4-type", tm.waitFor(`(?s)Assignee type.*Team: a Wati team`))
-	tm.typeKeys(keyEnter)
+	cfgCapture(t, "4-type", tm.waitFor(`(?s)Assignee type.*Team: a Wati team`))
+	tm.typeKeys(cfgEnter)
 
-	s := tm.waitFor(`(?s)Team\n.*Billing.*Sales.*Support.*Type it yourself`)
-	captured(t, "5-team", s)
+	s := tm.waitFor(`(?s)Team\n.*Billing.*Returns.*Sales.*Support.*Type it yourself`)
+	cfgCapture(t, "5-team", s)
 	tm.typeKeys("/", "Sup")
 	tm.waitFor(`(?m)^.*> Support`)
-	tm.typeKeys(keyEnter)
+	tm.typeKeys(cfgEnter)
 
-	captured(t, "6-summary", tm.waitFor(`(?s)Summary.*3\. assignee  the Support team.*Save this action\?`))
-	tm.typeKeys(keyEnter)
+	cfgCapture(t, "6-summary", tm.waitFor(`(?s)Summary.*3\. assignee  the Support team.*Save this action\?`))
+	tm.typeKeys(cfgEnter)
 	if code := tm.wait(); code != 0 {
 		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
 	}
@@ -288,7 +275,7 @@ assignee:
 `
 
 func TestConfigurePTYEditIntentKeepsComments(t *testing.T) {
-	w := newWorld(t)
+	w := newCfgWorld(t)
 	if err := os.MkdirAll(w.actions, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -300,12 +287,12 @@ func TestConfigurePTYEditIntentKeepsComments(t *testing.T) {
 	tm.waitFor(`(?s)Intent: when should the AI agent hand over\?.*disputes a charge`)
 	tm.typeKeys(" Not for questions about prices.")
 	tm.waitFor(`✓ looks good`)
-	tm.typeKeys(keyEnter)
+	tm.typeKeys(cfgEnter)
 	s := tm.waitFor(`(?s)Summary.*Save this action\?.*Go back to step 1.*Cancel`)
 	if strings.Contains(s, "step 2") {
 		t.Errorf("a one-step edit offers other steps:\n%s", s)
 	}
-	tm.typeKeys(keyEnter)
+	tm.typeKeys(cfgEnter)
 	if code := tm.wait(); code != 0 {
 		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
 	}
@@ -330,29 +317,29 @@ func TestConfigurePTYEditIntentKeepsComments(t *testing.T) {
 }
 
 func TestConfigurePTYCancelLeavesNothing(t *testing.T) {
-	w := newWorld(t)
+	w := newCfgWorld(t)
 	// Ctrl-C in colour, Esc under NO_COLOR (which must leave no colour at all).
 	for _, c := range []struct {
 		name, key, noColor string
-	}{{"ctrl-c", keyCtrlC, ""}, {"esc", keyEsc, "1"}} {
+	}{{"ctrl-c", cfgCtrlC, ""}, {"esc", cfgEsc, "1"}} {
 		t.Run(c.name, func(t *testing.T) {
 			tm := w.start(t, []string{"NO_COLOR=" + c.noColor}, "configure")
 			tm.waitFor(`Action name`)
-			tm.typeKeys("escalate-billing", keyEnter)
+			tm.typeKeys("escalate-billing", cfgEnter)
 			tm.waitFor(`Intent: when`)
-			tm.typeKeys("The customer disputes a charge or asks for a refund.", keyEnter)
+			tm.typeKeys("The customer disputes a charge or asks for a refund.", cfgEnter)
 			tm.waitFor(`Wati account`)
-			tm.typeKeys(keyDown, c.key)
+			tm.typeKeys(cfgDown, c.key)
 			if code := tm.wait(); code != 130 {
 				t.Fatalf("exit %d, want 130; screen:\n%s", code, tm.screen())
 			}
 			tm.waitFor(`handoff: cancelled; no action was written`)
-			if colour := tm.output(); (c.noColor == "") != colourRe.MatchString(colour) {
-				t.Errorf("NO_COLOR=%q, colour sequences found: %v", c.noColor, colourRe.FindAllString(colour, 3))
+			if colour := tm.output(); (c.noColor == "") != cfgColourRe.MatchString(colour) {
+				t.Errorf("NO_COLOR=%q, colour sequences found: %v", c.noColor, cfgColourRe.FindAllString(colour, 3))
 			}
 			entries, _ := os.ReadDir(w.actions)
 			for _, e := range entries {
-				if e.Name() != "directory.yaml" {
+				if !strings.HasPrefix(e.Name(), ".") { // .directory.yaml is the declared directory
 					t.Errorf("left behind: %s", e.Name())
 				}
 			}
@@ -363,7 +350,7 @@ func TestConfigurePTYCancelLeavesNothing(t *testing.T) {
 func TestConfigurePTYAccessible(t *testing.T) {
 	// Line prompts (HANDOFF_ACCESSIBLE=1): the answers typed ahead all at
 	// once, as a screen reader user pasting them would.
-	w := newWorld(t)
+	w := newCfgWorld(t)
 	tm := w.start(t, []string{"HANDOFF_ACCESSIBLE=1"}, "configure", "to-maria")
 	tm.waitFor(`Intent: when should the AI agent hand over\?`)
 	tm.typeKeys("The customer asks to talk to Maria about an enterprise contract.\r" +

@@ -102,19 +102,29 @@ func (p *HuhPrompter) run(f *huh.Form) error {
 	}
 	// Line mode blocks in a read that a signal cannot interrupt: run the
 	// form aside and give up on it when the context ends.
-	before := p.lines.delivered()
 	done := make(chan error, 1)
-	go func() { done <- f.Run() }()
+	go func() {
+		defer func() {
+			// huh's numbered select indexes with the last (invalid) answer
+			// when the input ends after it.
+			if r := recover(); r != nil {
+				done <- fmt.Errorf("line prompt failed: %v", r)
+			}
+		}()
+		done <- f.Run()
+	}()
 	select {
 	case <-p.ctx.Done():
 		return ErrAborted
 	case err := <-done:
+		if p.lines.wasStarved() {
+			// huh took the end of input for an answer (a default, or the
+			// last refused one).
+			return ErrEndOfInput
+		}
 		if err != nil {
 			return err
 		}
-	}
-	if p.lines.atEOF() && p.lines.delivered() == before {
-		return ErrEndOfInput
 	}
 	return nil
 }
@@ -387,12 +397,13 @@ func (p *HuhPrompter) Wait(title string, fn func() error) error {
 
 // lineReader hands out at most one line per Read, from one buffered reader
 // shared by every form, so that no form reads ahead into the next answer.
+// A last line without a newline gets one, so that a form that asks for more
+// input than there is can be told apart: starved.
 type lineReader struct {
 	mu      sync.Mutex
 	br      *bufio.Reader
 	pending []byte
-	eof     bool
-	n       int // lines delivered
+	starved bool // a Read found no more input
 }
 
 func newLineReader(r io.Reader) *lineReader {
@@ -408,19 +419,16 @@ func (l *lineReader) Read(b []byte) (int, error) {
 	if len(l.pending) == 0 {
 		line, err := l.br.ReadBytes('\n')
 		if len(line) == 0 {
-			if err == nil {
+			if err == nil || errors.Is(err, io.EOF) {
+				l.starved = true
 				err = io.EOF
-			}
-			if errors.Is(err, io.EOF) {
-				l.eof = true
 			}
 			return 0, err
 		}
-		if err != nil {
-			l.eof = true
+		if line[len(line)-1] != '\n' {
+			line = append(line, '\n')
 		}
 		l.pending = line
-		l.n++
 	}
 	n := copy(b, l.pending)
 	l.pending = l.pending[n:]
@@ -434,27 +442,18 @@ func (l *lineReader) readLine() (string, error) {
 	for {
 		n, err := l.Read(buf)
 		sb.Write(buf[:n])
-		s := sb.String()
-		if strings.HasSuffix(s, "\n") {
+		if s := sb.String(); strings.HasSuffix(s, "\n") {
 			return strings.TrimRight(s, "\r\n"), nil
 		}
 		if err != nil {
-			if s != "" && errors.Is(err, io.EOF) {
-				return s, nil
-			}
 			return "", err
 		}
 	}
 }
 
-func (l *lineReader) atEOF() bool {
+// wasStarved reports whether a form asked for input after the end.
+func (l *lineReader) wasStarved() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.eof && len(l.pending) == 0
-}
-
-func (l *lineReader) delivered() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.n
+	return l.starved
 }

@@ -602,6 +602,8 @@ func listingNote(l *directory.Listing, acct string) string {
 		return fmt.Sprintf("%s could not be reached: this list was synced %s.", acct, l.SyncedAt.Format("2006-01-02 15:04"))
 	case l.Offline:
 		return fmt.Sprintf("%s could not be reached: only declared entries are listed.", acct)
+	case l.SyncedAt.IsZero():
+		return fmt.Sprintf("Declared entries only: %s was never synced (handoff directory sync --account %s).", acct, acct)
 	case l.Stale:
 		return fmt.Sprintf("This list was synced %s and may be out of date (handoff directory sync).", l.SyncedAt.Format("2006-01-02 15:04"))
 	}

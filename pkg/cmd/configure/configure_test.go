@@ -195,7 +195,7 @@ func TestScriptedMissingFlags(t *testing.T) {
 	if cmdutil.ExitCodeOf(err) != 2 || !strings.Contains(err.Error(), "NAME, --intent, --account, --assignee-type, --assignee are missing") {
 		t.Fatalf("err = %v", err)
 	}
-	if m, _ := filepath.Glob(filepath.Join(e.dir, "*.yaml")); len(m) != 1 { // directory.yaml only
+	if m, _ := filepath.Glob(filepath.Join(e.dir, "[a-z]*.yaml")); len(m) != 0 { // .directory.yaml only
 		t.Errorf("files written: %v", m)
 	}
 	// A step without its flag, without a terminal.
@@ -391,4 +391,84 @@ func splitArgs(line string) []string {
 		out = append(out, cur.String())
 	}
 	return out
+}
+
+// accessible runs configure with the real huh prompter in accessible mode,
+// its answers piped in at once.
+func (e *env) accessible(t *testing.T, input, line string) error {
+	t.Helper()
+	ios := e.f.IO
+	ios.In = strings.NewReader(input)
+	ios.Getenv = func(k string) string {
+		if k == "HANDOFF_ACCESSIBLE" {
+			return "1"
+		}
+		return ""
+	}
+	e.out.Reset()
+	e.errOut.Reset()
+	cmd := NewCmdConfigure(e.f, nil)
+	cmd.SetArgs(splitArgs(line))
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	return cmd.ExecuteContext(context.Background())
+}
+
+func TestAccessiblePipedInput(t *testing.T) {
+	e := newEnv(t, true)
+	input := strings.Join([]string{
+		"Bad Name",       // refused by the name check: asked again
+		"escalate-legal", // name
+		"TODO",           // refused: a placeholder
+		intent,           // intent
+		"",               // account: Enter keeps the default (acme)
+		"1",              // assignee type: team
+		"2",              // Type it yourself… (after Billing)
+		"Legal",          // not in the directory: warned, kept
+		"1",              // Save
+	}, "\n") + "\n"
+	if err := e.accessible(t, input, ""); err != nil {
+		t.Fatalf("%v\nstderr:\n%s", err, e.errOut)
+	}
+	a, err := action.NewStore(e.dir).Load("escalate-legal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Intent != intent || a.Account != "acme" || a.Assignee != (action.Assignee{Type: action.Team, Team: "Legal"}) {
+		t.Fatalf("saved %+v", a)
+	}
+	stderr := e.errOut.String()
+	for _, s := range []string{"Action name", "upper-case", "placeholder", "Enter a number between 1 and 3",
+		"1. Billing", "team Legal is not in the directory of acme", "Summary"} {
+		if !strings.Contains(stderr, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, stderr)
+		}
+	}
+	if strings.Contains(stderr, "\x1b[") {
+		t.Errorf("escape sequences in line mode:\n%q", stderr)
+	}
+}
+
+func TestAccessibleEndOfInputWritesNothing(t *testing.T) {
+	e := newEnv(t, true)
+	// The input ends at the summary: nothing is assumed, nothing saved.
+	input := "escalate-legal\n" + intent + "\n\n1\n1\n"
+	err := e.accessible(t, input, "")
+	if cmdutil.ExitCodeOf(err) != cmdutil.ExitCancel || !strings.Contains(err.Error(), "input ended") {
+		t.Fatalf("exit %d: %v", cmdutil.ExitCodeOf(err), err)
+	}
+	// Wrong answers, then the end: huh falls back to a default; that is no answer.
+	input = "escalate-legal\n" + intent + "\n\n1\n1\n9\n9"
+	err = e.accessible(t, input, "")
+	if cmdutil.ExitCodeOf(err) != cmdutil.ExitCancel || !strings.Contains(err.Error(), "input ended") {
+		t.Fatalf("exit %d: %v", cmdutil.ExitCodeOf(err), err)
+	}
+	if _, serr := os.Stat(filepath.Join(e.dir, "escalate-legal.yaml")); !os.IsNotExist(serr) {
+		t.Fatal("a file was written")
+	}
+	// Ending in the middle of a one-step edit leaves the file as it was.
+	e.write(t, "escalate-billing", commented)
+	err = e.accessible(t, "", "intent escalate-billing")
+	if cmdutil.ExitCodeOf(err) != cmdutil.ExitCancel || e.file(t, "escalate-billing") != commented {
+		t.Fatalf("exit %d: %v", cmdutil.ExitCodeOf(err), err)
+	}
 }
