@@ -397,7 +397,11 @@ func (s *Service) SyncFrom(ctx context.Context, account string, src Source, prog
 			if p == 1 && (!softFailure(err) || botErr != nil) {
 				return nil, err // nothing could be read: keep the old cache
 			}
-			c.Warnings = append(c.Warnings, fmt.Sprintf("contacts: stopped at page %d: %v", p, err))
+			if p == 1 {
+				c.Warnings = append(c.Warnings, "teams not read from contacts: "+err.Error())
+			} else {
+				c.Warnings = append(c.Warnings, fmt.Sprintf("contacts: stopped at page %d: %v", p, err))
+			}
 			break
 		}
 		for _, ct := range page.Contacts {

@@ -60,6 +60,9 @@ func Summary(l *directory.Listing) string {
 // Contacts says how much of the contact list a sync read, e.g.
 // "from 250 contacts (all)" or "from the first 1000 contacts".
 func Contacts(l *directory.Listing) string {
+	if l.ContactsScanned == 0 && !l.ContactsComplete {
+		return "no contacts could be read for teams (declare them: handoff directory add team NAME)"
+	}
 	if l.ContactsComplete {
 		return fmt.Sprintf("teams from %d contacts (all of them)", l.ContactsScanned)
 	}

@@ -106,9 +106,16 @@ func runSync(ctx context.Context, opts *Options) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(l)
 	}
-	fmt.Fprintf(opts.IO.Out, "Synced %s in %s: %s; %s.\n", name, time.Since(start).Round(100*time.Millisecond), shared.Summary(l), shared.Contacts(l))
+	fmt.Fprintf(opts.IO.Out, "Synced %s in %s: %s; %s.\n", name, elapsed(time.Since(start)), shared.Summary(l), shared.Contacts(l))
 	if len(l.Of(directory.KindUser)) == 0 {
 		fmt.Fprintln(opts.IO.Out, "Users are not listed by Wati: declare them with handoff directory add user EMAIL --name \"Name\".")
 	}
 	return nil
+}
+
+func elapsed(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
