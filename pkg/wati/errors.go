@@ -49,6 +49,16 @@ func (e *Error) Error() string {
 	b.WriteString(e.Op)
 	b.WriteString(": ")
 	switch e.Kind {
+	case KindNotFound, KindConflict, KindBadRequest:
+		if e.Msg != "" { // Wati's own words say it best
+			b.WriteString(e.Msg)
+			if e.Status != 0 {
+				fmt.Fprintf(&b, " (%d)", e.Status)
+			}
+			return b.String()
+		}
+	}
+	switch e.Kind {
 	case KindUnauthorized:
 		b.WriteString("Wati rejected the token")
 	case KindForbidden:

@@ -55,7 +55,7 @@ func TestParseTarget(t *testing.T) {
 		{"1415+5552671", `'+' is not allowed`},
 		{"685bd235e6119686e693a09", "23 characters, a conversation id has 24"},
 		{"685bd235e6119686e693a0931", "25 characters, a conversation id has 24"},
-		{"US.123124141512", `'U' is not allowed`},       // BSUIDs are not accepted
+		{"US.123124141512", `'U' is not allowed`}, // BSUIDs are not accepted
 		{":14155552671", "empty channel"},
 		{"Support:", "no phone number"},
 		{"Support:abc", `'a' is not allowed`},

@@ -2,6 +2,8 @@
 package factory
 
 import (
+	"strings"
+
 	"github.com/handoff-dev/handoff/pkg/account"
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
@@ -54,7 +56,7 @@ func clientFor(f *cmdutil.Factory, name string, dryRun bool) (*wati.Client, erro
 		return nil, cmdutil.WithHint(cmdutil.Errorf(cmdutil.ExitAuth, "account %q has no token (none in %s or %s)", acc.Name, account.TokenEnvVar(acc.Name), accounts.CredentialsPath()),
 			"Run: handoff account add "+acc.Name+" --with-token")
 	}
-	return wati.New(wati.Config{
+	cfg := wati.Config{
 		BaseURL:   acc.Endpoint,
 		API:       acc.API,
 		TenantID:  acc.TenantID,
@@ -63,5 +65,11 @@ func clientFor(f *cmdutil.Factory, name string, dryRun bool) (*wati.Client, erro
 		Account:   acc.Name,
 		UserAgent: "handoff/" + f.Version,
 		DryRun:    dryRun,
-	})
+	}
+	// HANDOFF_REQUEST_TIMEOUT, HANDOFF_DEADLINE, HANDOFF_DEBUG=api (token redacted)
+	cfg.RequestTimeout, cfg.Deadline = f.Settings.RequestTimeout, f.Settings.Deadline
+	if strings.Contains(f.Settings.Debug, "api") {
+		cfg.Debug = f.IO.ErrOut
+	}
+	return wati.New(cfg)
 }
