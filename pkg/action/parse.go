@@ -121,7 +121,7 @@ func (d *Document) Line(n int) string {
 	if n < len(d.lines) {
 		end = d.lines[n]
 	}
-	return strings.TrimRight(string(d.Source[start:end]), "\r\n")
+	return trimBreak(string(d.Source[start:end]))
 }
 
 var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -183,7 +183,7 @@ func Parse(file string, data []byte) (*Document, []Diagnostic) {
 		if n < 0 {
 			errAt(bad.Line, bad.Column, RuleAliasLimit, "alias *%s refers to the value that contains it", bad.Value)
 		} else {
-			errAt(bad.Line, bad.Column, RuleAliasLimit, "aliases expand this file past %d YAML nodes; write the values out", MaxExpandedNodes)
+			errAt(bad.Line, bad.Column, RuleAliasLimit, "aliases expand this file by more than %d YAML nodes; write the values out", MaxExpandedNodes)
 		}
 		d.doc = nil
 		return d, diags
@@ -428,7 +428,8 @@ func scalarValue(n *yaml.Node) (any, bool) {
 		return nil, false
 	}
 	switch n.ShortTag() {
-	case "!!str":
+	case "!!str", "!!timestamp":
+		// A date is text, as in YAML 1.2 (and the editors that read the schema).
 		return n.Value, true
 	case "!!null":
 		return nil, true
@@ -507,11 +508,15 @@ func describeNode(n *yaml.Node) string {
 	return "a " + strings.TrimPrefix(n.ShortTag(), "!!") + " value"
 }
 
-// expandedSize counts the nodes the document expands to through aliases.
-// It returns (-1, alias) for an alias inside its own anchor, and
-// (n, alias) for the alias that pushes the count past the bound.
+// expandedSize counts the nodes that aliases add to the document when it
+// is expanded (each alias adds its target's expanded size; sizes are
+// memoised, so this is linear in the file). It returns (-1, alias) for an
+// alias inside its own anchor and (n, alias) for the alias that pushes the
+// count past MaxExpandedNodes.
 func expandedSize(doc *yaml.Node) (int, *yaml.Node) {
+	const cap = MaxExpandedNodes + 1
 	memo := map[*yaml.Node]int{}
+	extra := 0
 	var visit func(n *yaml.Node) (int, *yaml.Node)
 	visit = func(n *yaml.Node) (int, *yaml.Node) {
 		if s, ok := memo[n]; ok {
@@ -520,7 +525,7 @@ func expandedSize(doc *yaml.Node) (int, *yaml.Node) {
 			}
 			return s, nil
 		}
-		memo[n] = -1 // in progress
+		memo[n] = -1 // in progress: meeting it again is a cycle
 		size := 1
 		if n.Kind == yaml.AliasNode && n.Alias != nil {
 			s, bad := visit(n.Alias)
@@ -531,40 +536,22 @@ func expandedSize(doc *yaml.Node) (int, *yaml.Node) {
 				return s, bad
 			}
 			size = s
+			if extra = min(extra+s, cap); extra >= cap {
+				return extra, n
+			}
 		}
 		for _, c := range n.Content {
 			s, bad := visit(c)
 			if bad != nil {
 				return s, bad
 			}
-			size += s
-			if size > MaxExpandedNodes {
-				if c.Kind == yaml.AliasNode {
-					return size, c
-				}
-				return size, firstAlias(c, n)
-			}
+			size = min(size+s, cap)
 		}
 		memo[n] = size
 		return size, nil
 	}
-	n, bad := visit(doc)
-	if bad == nil && n > MaxExpandedNodes {
-		return n, doc
-	}
-	return n, bad
-}
-
-func firstAlias(n, fallback *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode {
-		return n
-	}
-	for _, c := range n.Content {
-		if a := firstAlias(c, nil); a != nil {
-			return a
-		}
-	}
-	return fallback
+	_, bad := visit(doc)
+	return extra, bad
 }
 
 // commentSecrets finds tokens pasted into comments.
@@ -609,14 +596,49 @@ func yamlErrorLine(err error) (int, string) {
 	return 1, strings.TrimPrefix(msg, "yaml: ")
 }
 
+// lineStarts finds where lines start, with YAML's line breaks: \n, \r\n,
+// a lone \r, and NEL, LS and PS (as yaml.v3 counts them).
 func lineStarts(b []byte) []int {
 	starts := make([]int, 1, 16)
-	for i, c := range b {
-		if c == '\n' && i+1 < len(b) {
-			starts = append(starts, i+1)
+	for i := 0; i < len(b); i++ {
+		next := -1
+		switch c := b[i]; {
+		case c == '\n':
+			next = i + 1
+		case c == '\r':
+			next = i + 1
+			if next < len(b) && b[next] == '\n' {
+				next++
+				i++
+			}
+		case c == 0xC2 && i+1 < len(b) && b[i+1] == 0x85:
+			next = i + 2
+			i++
+		case c == 0xE2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xA8 || b[i+2] == 0xA9):
+			next = i + 3
+			i += 2
+		}
+		if next > 0 && next < len(b) {
+			starts = append(starts, next)
 		}
 	}
 	return starts
+}
+
+// trimBreak drops a line's break characters.
+func trimBreak(s string) string {
+	for {
+		switch {
+		case strings.HasSuffix(s, "\n"), strings.HasSuffix(s, "\r"):
+			s = s[:len(s)-1]
+		case strings.HasSuffix(s, "\u0085"):
+			s = s[:len(s)-2]
+		case strings.HasSuffix(s, "\u2028"), strings.HasSuffix(s, "\u2029"):
+			s = s[:len(s)-3]
+		default:
+			return s
+		}
+	}
 }
 
 // offsetPos turns a byte offset into a 1-based line and character column.
@@ -632,7 +654,7 @@ func (d *Document) lineOffset(line, col int) int {
 		return len(d.Source)
 	}
 	off := d.lines[line-1]
-	for c := 1; c < col && off < len(d.Source) && d.Source[off] != '\n'; c++ {
+	for c := 1; c < col && off < len(d.Source) && d.Source[off] != '\n' && d.Source[off] != '\r'; c++ {
 		_, w := utf8.DecodeRune(d.Source[off:])
 		off += w
 	}

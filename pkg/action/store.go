@@ -83,7 +83,7 @@ func stem(file string) string {
 
 // List reads every action file of the folder (not its subfolders), sorted by
 // name. A missing folder is an empty list. Each entry carries its
-// diagnostics (file name checked; accounts not).
+// diagnostics (file name checked; accounts not: validate does that).
 func (s *Store) List() ([]Entry, error) {
 	ents, err := os.ReadDir(s.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -102,7 +102,15 @@ func (s *Store) List() ([]Entry, error) {
 	results := CheckFiles(files, Options{CheckFileName: true}, 0)
 	out := make([]Entry, len(results))
 	for i, r := range results {
-		out[i] = Entry{Name: stem(r.File), Path: r.File, Diagnostics: r.Diagnostics}
+		// The store does not know the configured accounts: drop the
+		// "could not be checked" warning rather than claim none exist.
+		var diags []Diagnostic
+		for _, d := range r.Diagnostics {
+			if !(d.Rule == RuleAccountKnown && d.Severity == SeverityWarning) {
+				diags = append(diags, d)
+			}
+		}
+		out[i] = Entry{Name: stem(r.File), Path: r.File, Diagnostics: diags}
 		if r.Doc != nil && r.Doc.Action != nil {
 			out[i].Action = r.Doc.Action
 		}

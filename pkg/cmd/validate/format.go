@@ -90,10 +90,11 @@ func writeSnippet(w io.Writer, d action.Diagnostic, src string, color bool) {
 	if n := utf8.RuneCountInString(src) - (d.Column - 1); n > 0 && width > n {
 		width = n
 	}
-	caret := strings.Repeat(" ", max(d.Column-1, 0)) + strings.Repeat("^", width)
+	caret := strings.Repeat("^", width)
 	if color {
 		caret = "\x1b[1;36m" + caret + "\x1b[0m"
 	}
+	caret = strings.Repeat(" ", max(d.Column-1, 0)) + caret
 	fmt.Fprintf(w, " %s | %s\n %s | %s\n", num, src, gutter, caret)
 }
 
