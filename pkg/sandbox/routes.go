@@ -478,6 +478,40 @@ func (s *Server) v1Conversation(w http.ResponseWriter, q url.Values) (*conversat
 	return v, true
 }
 
+// v1Contact resolves the contact of a contact-level call (teams): no
+// conversation is picked, so several open channels are no conflict.
+func (s *Server) v1Contact(w http.ResponseWriter, q url.Values) (*contact, bool) {
+	num, tgt, chn := q.Get("whatsappNumber"), q.Get("target"), q.Get("channelPhoneNumber")
+	if num == "" && tgt == "" {
+		writeError(w, http.StatusBadRequest, "whatsappNumber or target is required")
+		return nil, false
+	}
+	if tgt == "" && !isPhone(num) || chn != "" && !isPhone(chn) {
+		writeError(w, http.StatusBadRequest, "whatsappNumber and channelPhoneNumber must be international numbers, digits only")
+		return nil, false
+	}
+	if chn != "" && s.ws.chanByKey[chn] == nil {
+		v1Fail(w, "Channel "+chn+" not found")
+		return nil, false
+	}
+	var c *contact
+	var f *failure
+	if tgt != "" {
+		c, f = s.ws.contactFor(tgt)
+	} else if c = s.ws.byPhone[num]; c == nil {
+		f = fail(http.StatusNotFound, "Contact %s not found", num)
+	}
+	if f != nil {
+		if f.status == http.StatusBadRequest {
+			writeError(w, f.status, f.msg)
+		} else {
+			v1Fail(w, f.msg)
+		}
+		return nil, false
+	}
+	return c, true
+}
+
 func (s *Server) v1AssignOperator(w http.ResponseWriter, r *apiRequest) {
 	q, ok := v1Query(w, r, append([]string{"email"}, v1TargetParams...)...)
 	if !ok {
@@ -527,11 +561,11 @@ func (s *Server) v1AssignTeam(w http.ResponseWriter, r *apiRequest) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, ok := s.v1Conversation(w, q)
+	c, ok := s.v1Contact(w, q)
 	if !ok {
 		return
 	}
-	if f := s.ws.setTeams(v.contact, teams); f != nil {
+	if f := s.ws.setTeams(c, teams); f != nil {
 		v1Fail(w, f.msg)
 		return
 	}

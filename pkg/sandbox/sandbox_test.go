@@ -166,6 +166,8 @@ func TestDocumentedAnswers(t *testing.T) {
 		{"v1 GET on a POST route", "GET", v1 + "/assignOperator?whatsappNumber=14155552671", "", "", auth, 405, `"code":405`, "Allow", "POST"},
 		{"v1 assignTeam", "POST", v1 + "/assignTeam?teams=Billing&teams=Sales&whatsappNumber=85291234567", "", "", auth, 200, `"result":true`, "", ""},
 		{"v1 assignTeam unknown team", "POST", v1 + "/assignTeam?teams=Legal&whatsappNumber=85291234567", "", "", auth, 200, `"info":"Team Legal not found","result":false`, "", ""},
+		{"v1 assignTeam on a two-channel contact", "POST", v1 + "/assignTeam?teams=Billing&whatsappNumber=447700900123", "", "", auth, 200, `"result":true`, "", ""},
+		{"v1 assignTeam unknown contact", "POST", v1 + "/assignTeam?teams=Billing&whatsappNumber=14155550000", "", "", auth, 200, `"info":"Contact 14155550000 not found","result":false`, "", ""},
 		{"v1 assignTeam no teams", "POST", v1 + "/assignTeam?whatsappNumber=85291234567", "", "", auth, 400, `teams must hold`, "", ""},
 		{"v1 chatbots/start", "POST", v1 + "/chatbots/start?whatsappNumber=4915112345678&chatbotId=607f1f77bcf86cd799439012", "", "", auth, 200, `"result":true`, "", ""},
 		{"v1 chatbots/start unknown bot", "POST", v1 + "/chatbots/start?whatsappNumber=4915112345678&chatbotId=607f1f77bcf86cd799439099", "", "", auth, 200, `"result":false`, "", ""},

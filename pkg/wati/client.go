@@ -185,8 +185,12 @@ func (nopLogger) Debugf(string, ...any) {}
 func (c *Client) Requests() []Request {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]Request, len(c.reqs))
-	copy(out, c.reqs)
+	kept := c.reqs
+	if len(kept) > maxKeptRequests {
+		kept = kept[len(kept)-maxKeptRequests:]
+	}
+	out := make([]Request, len(kept))
+	copy(out, kept)
 	return out
 }
 
@@ -218,9 +222,8 @@ func RecordRequests(ctx context.Context) (context.Context, func() []Request) {
 
 func (c *Client) record(ctx context.Context, r Request) {
 	c.mu.Lock()
-	if len(c.reqs) >= maxKeptRequests {
-		n := copy(c.reqs, c.reqs[len(c.reqs)-maxKeptRequests+1:])
-		c.reqs = c.reqs[:n]
+	if len(c.reqs) >= 2*maxKeptRequests { // trim now and then, not on every request
+		c.reqs = append([]Request(nil), c.reqs[len(c.reqs)-maxKeptRequests:]...)
 	}
 	c.reqs = append(c.reqs, r)
 	c.mu.Unlock()

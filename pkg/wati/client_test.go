@@ -783,3 +783,24 @@ func TestTokenNeverShown(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(b []byte) (int, error) { return f(b) }
+
+// BenchmarkAssignOperator measures handoffs per second through the client
+// and the sandbox over loopback HTTP (make bench).
+func BenchmarkAssignOperator(b *testing.B) {
+	s := startSandbox(b, sandbox.Options{GenerateContacts: 1000, LogLimit: -1})
+	c := v3(b, s)
+	ctx := context.Background()
+	var i atomic.Int64
+	b.ResetTimer()
+	t0 := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := i.Add(1)
+			if err := c.AssignOperator(ctx, wati.Target{Phone: fmt.Sprint(15550000000 + n%1000)}, nil); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(i.Load())/time.Since(t0).Seconds(), "handoffs/s")
+}

@@ -69,3 +69,17 @@ func TestErrorTexts(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestsKeepsTheLatest(t *testing.T) {
+	c, err := New(Config{BaseURL: "https://x.io", DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2*maxKeptRequests+10; i++ {
+		c.record(t.Context(), Request{Method: "PUT", Status: i})
+	}
+	r := c.Requests()
+	if len(r) != maxKeptRequests || r[len(r)-1].Status != 2*maxKeptRequests+9 || r[0].Status != maxKeptRequests+10 {
+		t.Fatalf("%d kept, first %d, last %d", len(r), r[0].Status, r[len(r)-1].Status)
+	}
+}
