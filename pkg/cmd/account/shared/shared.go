@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -68,39 +69,79 @@ func Confirm(ios *cmdutil.IOStreams, question string) (bool, error) {
 	return false, nil
 }
 
-// ReadSecret asks for a secret on the terminal without echoing it. Ctrl-C
-// (a cancelled ctx) restores the terminal and returns cmdutil.ErrCancelled.
+// ReadSecret asks for a secret on the terminal without echoing it. The
+// terminal is switched to raw mode before the prompt is printed, so nothing
+// typed after the prompt appears can be echoed. Ctrl-C (or a cancelled ctx)
+// restores the terminal and returns cmdutil.ErrCancelled; Ctrl-D on an empty
+// line is the end of input.
 func ReadSecret(ctx context.Context, ios *cmdutil.IOStreams, prompt string) (string, error) {
 	f, ok := ios.In.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return "", cmdutil.UsageError("cannot prompt for a token: stdin is not a terminal")
 	}
 	fd := int(f.Fd())
-	state, err := term.GetState(fd)
+	state, err := term.MakeRaw(fd)
 	if err != nil {
 		return "", err
 	}
+	var once sync.Once
+	restore := func() { once.Do(func() { _ = term.Restore(fd, state) }) }
+	defer restore()
 	fmt.Fprint(ios.ErrOut, prompt)
 	type answer struct {
-		b   []byte
+		s   string
 		err error
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		b, err := term.ReadPassword(fd)
-		ch <- answer{b, err}
+		s, err := readRawLine(f)
+		ch <- answer{s, err}
 	}()
 	select {
 	case a := <-ch:
+		restore()
 		fmt.Fprintln(ios.ErrOut)
-		if a.err != nil {
-			return "", a.err
-		}
-		return string(a.b), nil
+		return a.s, a.err
 	case <-ctx.Done():
-		_ = term.Restore(fd, state)
+		restore()
 		fmt.Fprintln(ios.ErrOut)
 		return "", cmdutil.ErrCancelled
+	}
+}
+
+// readRawLine reads one line from a terminal in raw mode: Enter ends it,
+// Backspace and Ctrl-U edit it, Ctrl-C cancels, Ctrl-D on an empty line is EOF.
+func readRawLine(r io.Reader) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for {
+		n, err := r.Read(b)
+		if n == 1 {
+			switch c := b[0]; {
+			case c == '\r' || c == '\n':
+				return string(line), nil
+			case c == 3: // Ctrl-C
+				return "", cmdutil.ErrCancelled
+			case c == 4: // Ctrl-D
+				if len(line) == 0 {
+					return "", io.EOF
+				}
+			case c == 127 || c == 8: // Backspace
+				if len(line) > 0 {
+					line = line[:len(line)-1]
+				}
+			case c == 21: // Ctrl-U
+				line = line[:0]
+			case c >= 32:
+				line = append(line, c)
+			}
+		}
+		if err != nil {
+			if err == io.EOF && len(line) > 0 {
+				return string(line), nil
+			}
+			return "", err
+		}
 	}
 }
 
