@@ -24,7 +24,7 @@ import (
 
 const (
 	cfgCols, cfgRows = 80, 34
-	cfgTimeout       = 10 * time.Second
+	cfgTimeout       = 30 * time.Second // generous: a loaded CI machine, -race
 	cfgEnter         = "\r"
 	cfgCtrlC         = "\x03"
 	cfgEsc           = "\x1b"
@@ -220,9 +220,11 @@ func TestConfigurePTYNewTeamAction(t *testing.T) {
 	w := newCfgWorld(t)
 	tm := w.start(t, nil, "configure")
 
-	cfgCapture(t, "1-name", tm.waitFor(`Action name`))
-	tm.typeKeys("escalate-billing")
-	tm.waitFor(`✓ looks good`)
+	tm.waitFor(`Action name`)
+	tm.typeKeys("Escalate")
+	tm.waitFor(`✗ name "Escalate" has upper-case letters`) // checked as typed
+	tm.typeKeys("\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f", "escalate-billing")
+	cfgCapture(t, "1-name", tm.waitFor(`✓ looks good`))
 	tm.typeKeys(cfgEnter)
 
 	tm.waitFor(`Intent: when should the AI agent hand over\?`)
@@ -259,6 +261,34 @@ func TestConfigurePTYNewTeamAction(t *testing.T) {
 		Assignee: action.Assignee{Type: action.Team, Team: "Support"}}
 	if *a != want {
 		t.Fatalf("saved %+v\nwant %+v", *a, want)
+	}
+}
+
+func TestConfigurePTYBotFromTheList(t *testing.T) {
+	w := newCfgWorld(t)
+	tm := w.start(t, nil, "configure", "start-return")
+	tm.waitFor(`Intent: when`)
+	tm.typeKeys("The customer wants to return an item or asks for a return label.", cfgEnter)
+	tm.waitFor(`Wati account`)
+	tm.typeKeys(cfgEnter)
+	tm.waitFor(`Assignee type`)
+	tm.typeKeys(cfgDown, cfgDown, cfgEnter)
+	s := tm.waitFor(`(?s)Bot\n.*Feedback survey \(607f1f77bcf86cd799439013\).*Returns flow \(607f1f77bcf86cd799439011\).*bot operator.*Type it yourself`)
+	cfgCapture(t, "5-bot", s)
+	tm.typeKeys("/", "Ret")
+	tm.waitFor(`> Returns flow`)
+	tm.typeKeys(cfgEnter)
+	tm.waitFor(`(?s)3\. assignee  chatbot Returns flow \(607f1f77bcf86cd799439011\).*> Save to`)
+	tm.typeKeys(cfgEnter) // only once the form is up: typed ahead, Enter would arrive as Ctrl+J (down)
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
+	}
+	a, err := action.NewStore(w.actions).Load("start-return")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Assignee != (action.Assignee{Type: action.Bot, BotID: "607f1f77bcf86cd799439011", BotName: "Returns flow"}) {
+		t.Fatalf("saved %+v", a.Assignee)
 	}
 }
 
@@ -369,6 +399,7 @@ func TestConfigurePTYAccessible(t *testing.T) {
 		t.Fatalf("saved %+v", a)
 	}
 	s := tm.screen()
+	cfgCapture(t, "7-accessible", s)
 	if strings.Contains(s, "\x1b[") || !strings.Contains(s, "Enter a number between 1 and 3") {
 		t.Errorf("not line prompts:\n%s", s)
 	}

@@ -354,9 +354,24 @@ func (p *HuhPrompter) Select(q Select) (string, error) {
 	return "", fmt.Errorf("no such option %q", value)
 }
 
-// Say prints a line for the person on stderr.
+// Say prints a line for the person on stderr, wrapped at 80 columns.
 func (p *HuhPrompter) Say(format string, a ...any) {
-	fmt.Fprintf(p.out, format+"\n", a...)
+	fmt.Fprintln(p.out, wrapLines(fmt.Sprintf(format, a...), 80))
+}
+
+// wrapLines wraps each line longer than width, its continuation lines
+// indented two more than the line itself.
+func wrapLines(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		if utf8.RuneCountInString(l) <= width {
+			continue
+		}
+		body := strings.TrimLeft(l, " ")
+		indent := l[:len(l)-len(body)]
+		lines[i] = indent + Wrap(body, width-len(indent), strings.Repeat(" ", len(indent)+2))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // Wait runs fn with a spinner on stderr (a plain line in accessible mode or

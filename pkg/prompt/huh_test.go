@@ -86,3 +86,12 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+func TestWrapLinesKeepsIndent(t *testing.T) {
+	in := "Summary\n  1. name      x\n     intent    short\nWarning: user maria@acme.com is not in the directory of acme (directories are never complete); saved as given"
+	got := wrapLines(in, 80)
+	want := "Summary\n  1. name      x\n     intent    short\nWarning: user maria@acme.com is not in the directory of acme (directories are\n  never complete); saved as given"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -47,6 +47,9 @@ type Sources struct {
 	// typed (nil: no check before AddAccount).
 	CheckAccountName func(string) error
 	CheckEndpoint    func(string) error
+	// PrepareAccount checks and normalises the new account as a whole
+	// (endpoint, api, tenant) before its token is asked (nil: no check).
+	PrepareAccount func(account.Account) (account.Account, error)
 	// Directory lists what an account offers (cache, refreshed when stale).
 	Directory func(ctx context.Context, account string) (*directory.Listing, error)
 	// Chatbots lists the account's chatbots live (bot name → id).
@@ -212,7 +215,7 @@ func (w *Wizard) stepIntent(a *action.Action, isNew bool, g Given) error {
 				Title:       "Action name",
 				Description: "A lower-case slug such as escalate-billing; the file is " + w.path("NAME"),
 				Default:     a.Name,
-				Placeholder: "escalate-billing",
+				Placeholder: "e.g. escalate-billing",
 				Validate:    check,
 			})
 			if err != nil {
@@ -388,53 +391,54 @@ func (w *Wizard) connect(ctx context.Context) (string, error) {
 	}
 	var acct account.Account
 	var token string
-	questions := []func() error{
-		func() (err error) {
-			acct.Name, err = w.ask(Input{Title: "Account name", Description: "A short name for this workspace, such as acme-prod.",
-				Placeholder: "acme-prod", Validate: nameCheck})
-			return err
-		},
-		func() (err error) {
-			acct.Endpoint, err = w.ask(Input{Title: "API endpoint",
-				Description: "From Wati: Connector > API. https:// only (loopback http for the sandbox).",
-				Placeholder: "https://live-mt-server.wati.io", Validate: checkEndpoint})
-			return err
-		},
-		func() (err error) {
-			acct.API, err = w.P.Select(Select{Title: "API version", Options: []Option{
-				{Label: "v3 (recommended)", Value: "v3"}, {Label: "v1 (legacy, needs the tenant id)", Value: "v1"},
-			}, Default: "v3"})
-			return err
-		},
-		func() (err error) {
-			if acct.API != "v1" {
-				return nil
-			}
-			acct.TenantID, err = w.P.Input(Input{Title: "Tenant id",
-				Description: "The number in your v1 API URL; leave empty when the host already implies it."})
-			return err
-		},
-		func() (err error) {
-			token, err = w.ask(Input{Title: "API token", Secret: true,
-				Description: "From Wati: Connector > API > API Tokens. Stored in credentials.yaml (0600), never in action files.",
-				Validate: func(s string) error {
-					if strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Bearer ")) == "" {
-						return errors.New("the token is empty")
-					}
-					return nil
-				}})
-			return err
-		},
+	var err error
+	if acct.Name, err = w.ask(Input{Title: "Account name", Description: "A short name for this workspace, such as acme-prod.",
+		Placeholder: "acme-prod", Validate: nameCheck}); err != nil {
+		return "", err
 	}
-	for _, q := range questions {
-		if err := q(); err != nil {
+	for {
+		if acct.Endpoint, err = w.ask(Input{Title: "API endpoint",
+			Description: "From Wati: Connector > API. https:// only (loopback http for the sandbox).",
+			Default:     acct.Endpoint, Placeholder: "https://live-mt-server.wati.io", Validate: checkEndpoint}); err != nil {
 			return "", err
 		}
+		if acct.API, err = w.P.Select(Select{Title: "API version", Options: []Option{
+			{Label: "v3 (recommended)", Value: "v3"}, {Label: "v1 (legacy, needs the tenant id)", Value: "v1"},
+		}, Default: "v3"}); err != nil {
+			return "", err
+		}
+		acct.TenantID = ""
+		if acct.API == "v1" {
+			if acct.TenantID, err = w.P.Input(Input{Title: "Tenant id",
+				Description: "The number in your v1 API URL; leave empty when the host already implies it."}); err != nil {
+				return "", err
+			}
+		}
+		if w.Src.PrepareAccount == nil {
+			break
+		}
+		prepared, err := w.Src.PrepareAccount(acct)
+		if err != nil {
+			w.P.Say("%v", err)
+			continue
+		}
+		acct = prepared
+		break
+	}
+	if token, err = w.ask(Input{Title: "API token", Secret: true,
+		Description: "From Wati: Connector > API > API Tokens. Stored in credentials.yaml (0600), never in action files.",
+		Validate: func(s string) error {
+			if strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Bearer ")) == "" {
+				return errors.New("the token is empty")
+			}
+			return nil
+		}}); err != nil {
+		return "", err
 	}
 	if norm, err := account.NormalizeEndpoint(acct.Endpoint); err == nil && norm != "" {
 		acct.Endpoint = norm
 	}
-	err := w.P.Wait("Saving account "+acct.Name, func() error { return w.Src.AddAccount(acct, token) })
+	err = w.P.Wait("Saving account "+acct.Name, func() error { return w.Src.AddAccount(acct, token) })
 	if err != nil {
 		w.P.Say("Could not connect %s: %v", acct.Name, err)
 		return "", nil

@@ -79,6 +79,12 @@ func (w *world) sources() prompt.Sources {
 			w.botCalls++
 			return w.bots, nil
 		},
+		PrepareAccount: func(a account.Account) (account.Account, error) {
+			if a.API == "v1" && a.TenantID == "" {
+				return a, errors.New("a v1 account needs its tenant id")
+			}
+			return a, nil
+		},
 		Exists: func(name string) (bool, error) { return w.existing[name], nil },
 		Path:   func(name string) string { return "actions/" + name + ".yaml" },
 	}
@@ -341,6 +347,9 @@ func TestConnectNewAccountFromTheList(t *testing.T) {
 		A{Match: "Account name", Value: "acme-prod"}, // taken
 		A{Match: "Account name", Value: "acme-eu"},
 		A{Match: "API endpoint", Value: "https://eu.example.wati.io"},
+		A{Match: "API version", Value: "v1"},
+		A{Match: "Tenant id", Value: ""}, // refused as a whole: asked again from the endpoint
+		A{Match: "API endpoint", Keep: true},
 		A{Match: "API version", Value: "v1"},
 		A{Match: "Tenant id", Value: "12345"},
 		A{Match: "API token", Value: "tok"},

@@ -390,6 +390,10 @@ func runConfigure(ctx context.Context, o *Options) error {
 	if err := final.Check(); err != nil {
 		return cmdutil.UsageError("%v", err)
 	}
+	if existing && final.Account != cur.Account && final.Assignee == cur.Assignee && final.Assignee.BotID != "" {
+		fmt.Fprintf(o.IO.ErrOut, "warning: chatbot %s was chosen on account %s; check that %s has it too (handoff configure assignee %s)\n",
+			final.Assignee.BotID, cur.Account, final.Account, final.Name)
+	}
 	return o.save(saver, cur, final, existing)
 }
 
@@ -481,6 +485,7 @@ func (o *Options) sources(saver Saver) prompt.Sources {
 			return st.Add(a, token, false)
 		},
 		CheckAccountName: account.ValidName,
+		PrepareAccount:   account.Prepare,
 		CheckEndpoint: func(s string) error {
 			_, err := account.NormalizeEndpoint(s)
 			return err

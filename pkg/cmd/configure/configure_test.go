@@ -472,3 +472,21 @@ func TestAccessibleEndOfInputWritesNothing(t *testing.T) {
 		t.Fatalf("exit %d: %v", cmdutil.ExitCodeOf(err), err)
 	}
 }
+
+func TestAccountChangeWarnsAboutChatbotIDs(t *testing.T) {
+	e := newEnv(t, false)
+	accts, _ := e.f.Accounts()
+	if err := accts.Add(account.Account{Name: "other", Endpoint: "http://127.0.0.1:9"}, "tok-456", false); err != nil {
+		t.Fatal(err)
+	}
+	e.write(t, "returns", "version: 1\nname: returns\nintent: "+intent+"\naccount: acme\nassignee:\n  type: bot\n  bot_id: 607f1f77bcf86cd799439011\n")
+	if err := e.run(t, `account returns --account other`); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(e.errOut.String(), "warning: chatbot 607f1f77bcf86cd799439011 was chosen on account acme; check that other has it too") {
+		t.Errorf("stderr %q", e.errOut)
+	}
+	if !strings.Contains(e.file(t, "returns"), "account: other") {
+		t.Errorf("file:\n%s", e.file(t, "returns"))
+	}
+}
