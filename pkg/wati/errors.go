@@ -49,16 +49,6 @@ func (e *Error) Error() string {
 	b.WriteString(e.Op)
 	b.WriteString(": ")
 	switch e.Kind {
-	case KindNotFound, KindConflict, KindBadRequest:
-		if e.Msg != "" { // Wati's own words say it best
-			b.WriteString(e.Msg)
-			if e.Status != 0 {
-				fmt.Fprintf(&b, " (%d)", e.Status)
-			}
-			return b.String()
-		}
-	}
-	switch e.Kind {
 	case KindUnauthorized:
 		b.WriteString("Wati rejected the token")
 	case KindForbidden:
@@ -66,7 +56,11 @@ func (e *Error) Error() string {
 	case KindNotFound:
 		b.WriteString("not found")
 	case KindConflict:
-		b.WriteString("the contact has open conversations on several channels")
+		if e.Msg == "" {
+			b.WriteString("the contact has open conversations on several channels")
+		} else {
+			b.WriteString("ambiguous target") // Wati's message follows
+		}
 	case KindRateLimited:
 		b.WriteString("rate-limited by Wati")
 	case KindUnavailable:
