@@ -138,7 +138,7 @@ func Parse(file string, data []byte) (*Document, []Diagnostic) {
 			Severity: SeverityError, Rule: rule, Message: fmt.Sprintf(format, a...)})
 	}
 	if len(data) > MaxFileSize {
-		errAt(1, 1, RuleTooLarge, "file is %d bytes; an action file may be at most %d (1 MiB)", len(data), MaxFileSize)
+		errAt(1, 1, RuleTooLarge, "file is larger than 1 MiB, the limit for an action file")
 		return d, diags
 	}
 	if bytes.HasPrefix(data, []byte{0xFE, 0xFF}) || bytes.HasPrefix(data, []byte{0xFF, 0xFE}) {

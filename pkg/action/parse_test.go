@@ -89,7 +89,7 @@ func TestParseRefusesBadFiles(t *testing.T) {
 		data            []byte
 		line, col       int
 	}{
-		{"too large", RuleTooLarge, "at most 1048576", big, 1, 1},
+		{"too large", RuleTooLarge, "larger than 1 MiB", big, 1, 1},
 		{"binary", RuleBinary, "binary", []byte("version: 1\nname: a\x00b\n"), 2, 8},
 		{"utf16", RuleEncoding, "UTF-16", []byte{0xFF, 0xFE, 'v', 0, 'e', 0}, 1, 1},
 		{"latin1", RuleEncoding, "not valid UTF-8 (byte 0xe9)", []byte("version: 1\nname: caf\xe9\n"), 2, 10},

@@ -68,6 +68,7 @@ func runList(opts *Options) error {
 		}
 		enc := json.NewEncoder(ios.Out)
 		enc.SetIndent("", "  ")
+		enc.SetEscapeHTML(false)
 		return enc.Encode(out)
 	}
 	if len(entries) == 0 {
