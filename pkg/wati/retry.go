@@ -165,8 +165,9 @@ func (c *Client) attempt(ctx context.Context, cl call, fullURL string, hdr http.
 		if cl.once {
 			base.Kind = KindOutcomeUnknown
 			if base.Msg == "" {
-				base.Msg = fmt.Sprintf("Wati answered %d; the chatbot may or may not have started", status)
+				base.Msg = http.StatusText(status)
 			}
+			base.Msg += "; the chatbot may or may not have started"
 			return nil, base
 		}
 		base.Kind = KindUnavailable
