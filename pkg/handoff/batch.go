@@ -43,7 +43,8 @@ type BatchOptions struct {
 	// goroutine, and once more at the end; nil = none.
 	Progress      func(Progress)
 	ProgressEvery time.Duration
-	// Total is the expected number of targets, for Progress (0 = unknown).
+	// Total is the expected number of targets (0 = unknown): for
+	// Progress, and to size the deduplication table once.
 	Total int
 
 	// MaxRateLimitRetries is how many times a target refused with 429
@@ -180,7 +181,7 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 		b.lim = rate.NewLimiter(rate.Inf, b.cost)
 	}
 
-	set := newTargetSet()
+	set := newTargetSet(opts.Total)
 	if opts.Journal != "" && !r.DryRun {
 		j, err := openJournal(opts.Journal, func(kind byte, target string) {
 			st := stNone

@@ -107,3 +107,9 @@ var (
 )
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+type watiClient = wati.Client
+
+func newClient(url, token string) (*wati.Client, error) {
+	return wati.New(wati.Config{BaseURL: url, Token: token})
+}

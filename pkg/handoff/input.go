@@ -205,25 +205,31 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// CountTargets counts the non-blank lines of r, for a progress bar's total
-// (a header line is counted too, which the caller may subtract). It reads
-// r to the end.
+// CountTargets counts the targets of r the way RunBatch reads them (lines
+// that are not blank or # comments, less a CSV header), for a progress
+// bar's total and to size the deduplication table. It reads r to the end.
 func CountTargets(r io.Reader) (int, error) {
 	br := bufio.NewReaderSize(r, 256<<10)
-	n := 0
-	nonBlank := false
+	n, seenFirst := 0, false
+	var head []byte // the start of the current line (enough to classify it)
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(bytes.TrimSpace(chunk)) > 0 {
-			nonBlank = true
+		if len(head) < 1024 {
+			head = append(head, chunk[:min(len(chunk), 1024)]...)
 		}
 		if err == bufio.ErrBufferFull {
 			continue
 		}
-		if nonBlank {
+		if t := bytes.TrimSpace(head); len(t) > 0 && t[0] != '#' {
+			if !seenFirst {
+				seenFirst = true
+				if _, isHeader := headerColumn(string(bytes.TrimPrefix(t, []byte("\ufeff")))); isHeader {
+					n--
+				}
+			}
 			n++
 		}
-		nonBlank = false
+		head = head[:0]
 		if err == io.EOF {
 			return n, nil
 		}

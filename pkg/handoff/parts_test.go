@@ -16,7 +16,7 @@ import (
 )
 
 func TestTargetSetGrowsAndKeepsFlags(t *testing.T) {
-	s := newTargetSet()
+	s := newTargetSet(0)
 	defer s.release()
 	const n = 20000
 	for i := range n {
@@ -37,7 +37,7 @@ func TestTargetSetGrowsAndKeepsFlags(t *testing.T) {
 	if s.Len() != n || s.get("15550000001") != stDone|seenBit {
 		t.Fatal("updating a target changed the count or lost the flags")
 	}
-	if s.Bytes() > 8*4*n {
+	if s.Bytes() > 8*2*n {
 		t.Fatalf("table takes %d bytes for %d targets", s.Bytes(), n)
 	}
 }
@@ -110,9 +110,15 @@ func TestTargetReaderErrors(t *testing.T) {
 }
 
 func TestCountTargets(t *testing.T) {
-	n, err := CountTargets(strings.NewReader("a\n\n  \nb\r\nc"))
-	if err != nil || n != 3 {
-		t.Fatalf("CountTargets = %d, %v", n, err)
+	for in, want := range map[string]int{
+		"a\n\n  \nb\r\nc":                3,
+		"# c\ntarget,x\n1,2\n# c\n3,4\n": 2,
+		"":                               0,
+		"14155552671\n" + strings.Repeat("1", 300000) + "\n": 2,
+	} {
+		if n, err := CountTargets(strings.NewReader(in)); err != nil || n != want {
+			t.Errorf("CountTargets(%.20q) = %d, %v; want %d", in, n, err, want)
+		}
 	}
 }
 

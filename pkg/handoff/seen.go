@@ -1,24 +1,30 @@
 package handoff
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"math/bits"
+)
 
 // Target states kept per hashed target during a batch.
 const (
-	stNone     uint64 = 0 // not in the journal
-	stStarted  uint64 = 1 // journal: sent (or about to be), no completion recorded
-	stDone     uint64 = 2 // journal: completed successfully
-	stFailed   uint64 = 3 // journal: failed (safe to send again)
-	stUnknown  uint64 = 4 // journal: outcome unknown
-	stateMask  uint64 = 7
-	seenBit    uint64 = 8 // seen earlier in this run's input
-	flagBits          = 4
-	flagsMask  uint64 = 1<<flagBits - 1
-	minSetSize        = 1 << 12
+	stNone         uint64 = 0 // not in the journal
+	stStarted      uint64 = 1 // journal: sent (or about to be), no completion recorded
+	stDone         uint64 = 2 // journal: completed successfully
+	stFailed       uint64 = 3 // journal: failed (safe to send again)
+	stUnknown      uint64 = 4 // journal: outcome unknown
+	stateMask      uint64 = 7
+	seenBit        uint64 = 8 // seen earlier in this run's input
+	flagBits              = 4
+	flagsMask      uint64 = 1<<flagBits - 1
+	minSetSize            = 1 << 12
+	maxLoadPercent        = 85
 )
 
 // targetSet is an open-addressing hash set of 60-bit target hashes, each
-// slot carrying 4 bits of state: 8 bytes a target, about 16 MB for 1,000,000
-// distinct targets. It is what makes deduplication and journal resumption
+// slot carrying 4 bits of state: 8 bytes a slot, filled up to 85%, so about
+// 9.4 MB for 1,000,000 distinct targets when the size is known up front
+// (growth is by half, so without a hint the table may hold up to 1.7 slots
+// a target). It is what makes deduplication and journal resumption
 // possible without keeping target strings in memory. Two different targets
 // collide with probability about n²/2⁶¹ (4·10⁻⁷ for a million), in which
 // case the second is treated as a duplicate of the first.
@@ -33,9 +39,10 @@ type targetSet struct {
 	free  func([]uint64)
 }
 
-func newTargetSet() *targetSet {
+// newTargetSet sizes the table for hint targets (0: unknown).
+func newTargetSet(hint int) *targetSet {
 	s := &targetSet{seed: maphash.MakeSeed()}
-	s.slots, s.free = allocSlots(minSetSize)
+	s.slots, s.free = allocSlots(max(minSetSize, hint*100/maxLoadPercent+1))
 	return s
 }
 
@@ -49,14 +56,17 @@ func (s *targetSet) key(target string) uint64 {
 
 // find returns the index of key's slot, or of the empty slot where it goes.
 func (s *targetSet) find(k uint64) int {
-	mask := len(s.slots) - 1
-	i := int(k>>flagBits) & mask
+	n := len(s.slots)
+	hi, _ := bits.Mul64(k, uint64(n)) // k scaled to [0, n): any table size works
+	i := int(hi)
 	for {
 		v := s.slots[i]
 		if v == 0 || v&^flagsMask == k {
 			return i
 		}
-		i = (i + 1) & mask
+		if i++; i == n {
+			i = 0
+		}
 	}
 }
 
@@ -71,7 +81,7 @@ func (s *targetSet) set(target string, flags uint64) {
 	k := s.key(target)
 	i := s.find(k)
 	if s.slots[i] == 0 {
-		if (s.n+1)*4 > len(s.slots)*3 {
+		if (s.n+1)*100 > len(s.slots)*maxLoadPercent {
 			s.grow()
 			i = s.find(k)
 		}
@@ -82,7 +92,7 @@ func (s *targetSet) set(target string, flags uint64) {
 
 func (s *targetSet) grow() {
 	old, oldFree := s.slots, s.free
-	s.slots, s.free = allocSlots(len(old) * 2)
+	s.slots, s.free = allocSlots(len(old) + len(old)/2)
 	for _, v := range old {
 		if v != 0 {
 			s.slots[s.find(v&^flagsMask)] = v
