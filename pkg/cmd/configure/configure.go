@@ -146,6 +146,12 @@ func newCmdStep(f *cmdutil.Factory, step prompt.Step, runF func(*Options) error)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
+			// The root's --account (an override for running actions) means
+			// nothing here: say so rather than ignore it.
+			if fl := cmd.Flags().Lookup("account"); step != prompt.StepAccount && fl != nil && fl.Changed {
+				return cmdutil.WithHint(cmdutil.UsageError("--account belongs to step 2, not to configure %s", verb),
+					"Run: handoff configure account "+args[0]+" --account "+fl.Value.String())
+			}
 			opts.readSet(cmd)
 			if runF != nil {
 				return runF(opts)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/handoff-dev/handoff/pkg/account"
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
@@ -131,12 +133,29 @@ func TestFlagParsing(t *testing.T) {
 		t.Fatalf("options %+v", got)
 	}
 
-	// A step takes only its own flags.
+	// A step takes only its own flags; the root's persistent --account is
+	// refused rather than ignored.
 	cmd = NewCmdConfigure(f, func(o *Options) error { return nil })
-	cmd.SetArgs([]string{"intent", "billing", "--account", "acme"})
+	cmd.SetArgs([]string{"intent", "billing", "--assignee", "x"})
 	cmd.SetErr(&bytes.Buffer{})
-	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "unknown flag: --account") {
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "unknown flag: --assignee") {
 		t.Fatalf("err = %v", err)
+	}
+	root := &cobra.Command{Use: "handoff", SilenceErrors: true, SilenceUsage: true}
+	root.PersistentFlags().String("account", "", "override")
+	root.AddGroup(&cobra.Group{ID: "core", Title: "Actions:"})
+	root.AddCommand(NewCmdConfigure(f, func(o *Options) error { return nil }))
+	root.SetArgs([]string{"configure", "intent", "billing", "--account", "acme"})
+	err := root.Execute()
+	if cmdutil.ExitCodeOf(err) != 2 || !strings.Contains(cmdutil.HintOf(err), "handoff configure account billing --account acme") {
+		t.Fatalf("err = %v (%s)", err, cmdutil.HintOf(err))
+	}
+	root.SetArgs([]string{"configure", "billing", "--account", "acme"}) // configure's own --account
+	var gotAccount string
+	root.RemoveCommand(root.Commands()...)
+	root.AddCommand(NewCmdConfigure(f, func(o *Options) error { gotAccount = o.Account; return nil }))
+	if err := root.Execute(); err != nil || gotAccount != "acme" {
+		t.Fatalf("err = %v, account %q", err, gotAccount)
 	}
 }
 
