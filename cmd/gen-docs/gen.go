@@ -1,4 +1,4 @@
-package root
+package main
 
 import (
 	"os"
@@ -8,14 +8,15 @@ import (
 	"github.com/spf13/cobra/doc"
 
 	"github.com/handoff-dev/handoff/pkg/cmd/factory"
+	"github.com/handoff-dev/handoff/pkg/cmd/root"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 )
 
-// GenMarkdown writes one Markdown page per command into dir, replacing the
+// genMarkdown writes one Markdown page per command into dir, replacing the
 // pages that are there. The output does not depend on the machine or date.
-func GenMarkdown(dir string) error {
+func genMarkdown(dir string) error {
 	ios, _, _, _ := cmdutil.Test()
-	cmd := NewCmdRoot(factory.New("dev", "none", "unknown", ios))
+	cmd := root.NewCmdRoot(factory.New("dev", "none", "unknown", ios))
 	cmd.InitDefaultCompletionCmd()
 	disableAutoGenTag(cmd)
 	old, _ := filepath.Glob(filepath.Join(dir, "*.md"))

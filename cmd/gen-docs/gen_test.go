@@ -1,4 +1,4 @@
-package root
+package main
 
 import (
 	"os"
@@ -8,9 +8,9 @@ import (
 
 // TestDocsCurrent fails when docs/commands no longer matches the command tree.
 func TestDocsCurrent(t *testing.T) {
-	want := filepath.Join("..", "..", "..", "docs", "commands")
+	want := filepath.Join("..", "..", "docs", "commands")
 	got := t.TempDir()
-	if err := GenMarkdown(got); err != nil {
+	if err := genMarkdown(got); err != nil {
 		t.Fatal(err)
 	}
 	gen, _ := filepath.Glob(filepath.Join(got, "*.md"))

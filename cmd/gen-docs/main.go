@@ -5,8 +5,6 @@ package main
 import (
 	"fmt"
 	"os"
-
-	"github.com/handoff-dev/handoff/pkg/cmd/root"
 )
 
 func main() {
@@ -14,7 +12,7 @@ func main() {
 	if len(os.Args) > 1 {
 		dir = os.Args[1]
 	}
-	if err := root.GenMarkdown(dir); err != nil {
+	if err := genMarkdown(dir); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}

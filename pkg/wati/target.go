@@ -3,11 +3,10 @@ package wati
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"github.com/nyaruka/phonenumbers"
 )
 
 // Target is where a handoff goes: a phone (digits only, international, no
@@ -172,9 +171,10 @@ func isDigits(s string) bool {
 
 // parsePhone accepts a number in international form, with an optional "+"
 // and the usual separators (spaces, dots, dashes, parentheses), and returns
-// its digits. Length and country code are checked with libphonenumber's
-// metadata (nyaruka/phonenumbers): possible for its country, not necessarily
-// assigned, so that test ranges such as +1 555 work.
+// its digits. Length and country code are checked against libphonenumber's
+// metadata (a table generated from nyaruka/phonenumbers, see phonetable.go):
+// possible for its country, not necessarily assigned, so that test ranges
+// such as +1 555 work.
 func parsePhone(s string) (string, error) {
 	if s == "" {
 		return "", fmt.Errorf("no phone number")
@@ -201,20 +201,19 @@ func parsePhone(s string) (string, error) {
 	case len(d) > maxPhoneDigits:
 		return "", fmt.Errorf("%d digits is too long for an international number (at most %d)", len(d), maxPhoneDigits)
 	}
-	num, err := phonenumbers.Parse("+"+d, "")
-	if err != nil {
+	cc, national, ok := splitCallingCode(d)
+	if !ok {
 		return "", fmt.Errorf("no country uses the code at the start of %s", d)
 	}
-	switch phonenumbers.IsPossibleNumberWithReason(num) {
-	case phonenumbers.IS_POSSIBLE:
-	case phonenumbers.INVALID_COUNTRY_CODE:
-		return "", fmt.Errorf("no country uses the code at the start of %s", d)
-	case phonenumbers.TOO_SHORT, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
-		return "", fmt.Errorf("%s is too short for country code +%d", d, num.GetCountryCode())
-	case phonenumbers.TOO_LONG:
-		return "", fmt.Errorf("%s is too long for country code +%d", d, num.GetCountryCode())
-	default:
-		return "", fmt.Errorf("%s has the wrong length for country code +%d", d, num.GetCountryCode())
+	if mask := phoneLengths[cc]; mask&(1<<len(national)) == 0 {
+		switch {
+		case mask&^(1<<(len(national)+1)-1) == 0: // every possible length is shorter
+			return "", fmt.Errorf("%s is too long for country code +%d", d, cc)
+		case mask&(1<<len(national)-1) == 0: // every possible length is longer
+			return "", fmt.Errorf("%s is too short for country code +%d", d, cc)
+		default:
+			return "", fmt.Errorf("%s has the wrong length for country code +%d", d, cc)
+		}
 	}
 	return d, nil
 }
@@ -255,4 +254,17 @@ func looksNumeric(s string) bool {
 		}
 	}
 	return hasDigit
+}
+
+// splitCallingCode splits digits into a country calling code and the national
+// number. Calling codes are prefix-free, so at most one of the 1-, 2- and
+// 3-digit prefixes is a known code.
+func splitCallingCode(d string) (uint16, string, bool) {
+	for n := 1; n <= 3 && n < len(d); n++ {
+		v, _ := strconv.Atoi(d[:n])
+		if _, ok := phoneLengths[uint16(v)]; ok {
+			return uint16(v), d[n:], true
+		}
+	}
+	return 0, "", false
 }
