@@ -71,8 +71,14 @@ func find(entries []directory.Entry, key func(directory.Entry) string, value str
 }
 
 func notListed(what, acct string, l *directory.Listing) string {
-	if l == nil {
+	switch {
+	case l == nil:
 		return fmt.Sprintf("%s could not be checked against the directory of %s; saved as given", what, acct)
+	case l.Offline && l.SyncedAt.IsZero():
+		return fmt.Sprintf("%s could not be checked: account %s could not be reached and nothing is cached; saved as given", what, acct)
+	case l.Offline:
+		return fmt.Sprintf("%s is not in the directory of %s as cached %s (the account could not be reached); saved as given",
+			what, acct, l.SyncedAt.Format("2006-01-02 15:04"))
 	}
 	return fmt.Sprintf("%s is not in the directory of %s (directories are never complete); saved as given", what, acct)
 }

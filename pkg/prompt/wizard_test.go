@@ -446,8 +446,13 @@ func TestResolve(t *testing.T) {
 			t.Errorf("%s %q: got %+v warn %q, want %+v warn %q", c.typ, c.value, got, warn, c.want, c.warn)
 		}
 	}
+	// Offline: the warning says the list could not be checked.
+	_, warn, err := prompt.Resolve(ctx, action.Team, "Legal", "acme-prod", &directory.Listing{Offline: true}, bots)
+	if err != nil || !strings.Contains(warn, "could not be reached and nothing is cached") {
+		t.Errorf("offline warning %q, %v", warn, err)
+	}
 	// Ambiguous names list the ids to choose from.
-	_, _, err := prompt.Resolve(ctx, action.Bot, "Twin", "acme-prod", l, bots)
+	_, _, err = prompt.Resolve(ctx, action.Bot, "Twin", "acme-prod", l, bots)
 	if h := cmdutil.HintOf(err); !strings.Contains(h, ordersID) || !strings.Contains(h, returnsID) {
 		t.Errorf("hint %q", h)
 	}
