@@ -50,7 +50,9 @@ type cfgWorld struct {
 	sandbox       *sandbox.Server
 }
 
-func newCfgWorld(t *testing.T) *cfgWorld {
+func newCfgWorld(t *testing.T) *cfgWorld { return newCfgWorldWith(t, sandbox.Options{}) }
+
+func newCfgWorldWith(t *testing.T, opts sandbox.Options) *cfgWorld {
 	t.Helper()
 	root := t.TempDir()
 	home := filepath.Join(root, "home")
@@ -68,7 +70,8 @@ func newCfgWorld(t *testing.T) *cfgWorld {
 	}
 	// A Wati sandbox on loopback and one account connected to it. Nothing
 	// is cached: step 3 loads the directory over HTTP, behind a spinner.
-	sb, err := sandbox.New(sandbox.Options{LogLimit: -1})
+	opts.LogLimit = -1
+	sb, err := sandbox.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +268,8 @@ func TestConfigurePTYNewTeamAction(t *testing.T) {
 }
 
 func TestConfigurePTYBotFromTheList(t *testing.T) {
-	w := newCfgWorld(t)
+	// A slow Wati: the directory loads behind a spinner.
+	w := newCfgWorldWith(t, sandbox.Options{Latency: 300 * time.Millisecond})
 	tm := w.start(t, nil, "configure", "start-return")
 	tm.waitFor(`Intent: when`)
 	tm.typeKeys("The customer wants to return an item or asks for a return label.", cfgEnter)
@@ -273,6 +277,7 @@ func TestConfigurePTYBotFromTheList(t *testing.T) {
 	tm.typeKeys(cfgEnter)
 	tm.waitFor(`Assignee type`)
 	tm.typeKeys(cfgDown, cfgDown, cfgEnter)
+	cfgCapture(t, "5-spinner", tm.waitFor(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Loading the teams, users and bots of acme…`))
 	s := tm.waitFor(`(?s)Bot\n.*Feedback survey \(607f1f77bcf86cd799439013\).*Returns flow \(607f1f77bcf86cd799439011\).*bot operator.*Type it yourself`)
 	cfgCapture(t, "5-bot", s)
 	tm.typeKeys("/", "Ret")
