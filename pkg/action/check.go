@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -38,13 +39,13 @@ const (
 )
 
 var (
-	nameRe        = regexp.MustCompile(NamePattern)
-	intentWordsRe = regexp.MustCompile(IntentWordsPattern)
-	placeholderRe = regexp.MustCompile(PlaceholderPattern)
-	nonBlankRe    = regexp.MustCompile(NonBlankPattern)
-	emailRe       = regexp.MustCompile(EmailPattern)
-	botIDRe       = regexp.MustCompile(BotIDPattern)
-	secretValueRe = regexp.MustCompile(SecretValuePattern)
+	nameRe        = lazyRegexp(NamePattern)
+	intentWordsRe = lazyRegexp(IntentWordsPattern)
+	placeholderRe = lazyRegexp(PlaceholderPattern)
+	nonBlankRe    = lazyRegexp(NonBlankPattern)
+	emailRe       = lazyRegexp(EmailPattern)
+	botIDRe       = lazyRegexp(BotIDPattern)
+	secretValueRe = lazyRegexp(SecretValuePattern)
 )
 
 // Rule ids, as shown in diagnostics ("[rule]").
@@ -128,7 +129,68 @@ func fieldErr(field, rule, format string, a ...any) *FieldError {
 const secretHint = "tokens never go in action files: use `handoff account add NAME --with-token` or the HANDOFF_TOKEN_<ACCOUNT> environment variable"
 
 // LooksLikeSecret reports whether s contains a JWT- or bearer-looking value.
-func LooksLikeSecret(s string) bool { return secretValueRe.MatchString(s) }
+func LooksLikeSecret(s string) bool {
+	// Cheap test first: every match holds "eyJ" or "bearer" in some case.
+	if !strings.Contains(s, "eyJ") && !containsFold(s, "bearer") {
+		return false
+	}
+	return secretValueRe().MatchString(s)
+}
+
+// containsFold reports whether s contains the lower-case ASCII word in any
+// ASCII case, without allocating.
+func containsFold(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		j := 0
+		for ; j < len(word); j++ {
+			c := s[i+j]
+			if c >= 'A' && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != word[j] {
+				break
+			}
+		}
+		if j == len(word) {
+			return true
+		}
+	}
+	return false
+}
+
+// placeholderWords are what every PlaceholderPattern match contains
+// (lower-cased), so that the regexp only runs when one is present.
+var placeholderWords = []string{"todo", "tbd", "fixme", "xxx", "lorem", "changeme", "placeholder", "<", "{{"}
+
+func findPlaceholder(s string) string {
+	for _, w := range placeholderWords {
+		if containsFold(s, w) {
+			return placeholderRe().FindString(s)
+		}
+	}
+	return ""
+}
+
+// hasWords reports whether s holds at least n runs of characters other than
+// \t \n \f \r and space: what IntentWordsPattern matches, without the regexp.
+func hasWords(s string, n int) bool {
+	runs, in := 0, false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\t', '\n', '\f', '\r', ' ':
+			in = false
+		default:
+			if !in {
+				runs++
+				if runs >= n {
+					return true
+				}
+			}
+			in = true
+		}
+	}
+	return false
+}
 
 func checkSecret(field, s string) error {
 	if LooksLikeSecret(s) {
@@ -150,7 +212,7 @@ func CheckName(s string) error {
 	if err := checkSecret("name", s); err != nil {
 		return err
 	}
-	if nameRe.MatchString(s) {
+	if nameRe().MatchString(s) {
 		return nil
 	}
 	switch {
@@ -198,10 +260,10 @@ func CheckIntent(s string) error {
 	if strings.TrimSpace(s) == "" {
 		return fieldErr("intent", RuleIntentSpecific, "intent is empty: say in a sentence when the AI agent should hand the conversation over")
 	}
-	if m := placeholderRe.FindString(s); m != "" {
+	if m := findPlaceholder(s); m != "" {
 		return fieldErr("intent", RuleIntentSpecific, "intent contains the placeholder %q: replace it with when the AI agent should hand the conversation over", m)
 	}
-	if !intentWordsRe.MatchString(s) {
+	if !hasWords(s, IntentMinWord) {
 		return fieldErr("intent", RuleIntentSpecific,
 			"intent %q is too vague to guide an agent: write at least %d words saying when to hand over (e.g. \"The customer disputes a charge or asks for a refund\")",
 			strings.TrimSpace(s), IntentMinWord)
@@ -215,7 +277,7 @@ func CheckAccount(s string) error {
 	if err := checkSecret("account", s); err != nil {
 		return err
 	}
-	if !nonBlankRe.MatchString(s) {
+	if !nonBlankRe().MatchString(s) {
 		return fieldErr("account", RuleAccountFormat, "account is empty: name a connected account (see handoff account list)")
 	}
 	return checkLen("account", s, TextMaxLen)
@@ -253,7 +315,7 @@ func CheckTeam(s string) error {
 	if err := checkSecret("assignee.team", s); err != nil {
 		return err
 	}
-	if !nonBlankRe.MatchString(s) {
+	if !nonBlankRe().MatchString(s) {
 		return fieldErr("assignee.team", RuleTeamName, "team is empty: give the Wati team name, as it appears in Wati (e.g. Billing)")
 	}
 	return checkLen("assignee.team", s, TextMaxLen)
@@ -270,7 +332,7 @@ func CheckEmail(s string) error {
 	if err := checkLen("assignee.email", s, EmailMaxLen); err != nil {
 		return err
 	}
-	if !emailRe.MatchString(s) {
+	if !emailRe().MatchString(s) {
 		return fieldErr("assignee.email", RuleUserEmail, "%q is not an email address (expected something like maria@acme.com, without a name or spaces)", s)
 	}
 	return nil
@@ -282,7 +344,7 @@ func CheckBotID(s string) error {
 	if err := checkSecret("assignee.bot_id", s); err != nil {
 		return err
 	}
-	if botIDRe.MatchString(s) {
+	if botIDRe().MatchString(s) {
 		return nil
 	}
 	return fieldErr("assignee.bot_id", RuleBotID,
@@ -294,7 +356,7 @@ func CheckBotName(s string) error {
 	if err := checkSecret("assignee.bot_name", s); err != nil {
 		return err
 	}
-	if !nonBlankRe.MatchString(s) {
+	if !nonBlankRe().MatchString(s) {
 		return fieldErr("assignee.bot_name", RuleBotName, "bot_name is blank: give the chatbot's name or leave the field out")
 	}
 	return checkLen("assignee.bot_name", s, TextMaxLen)
@@ -370,4 +432,10 @@ func (a *Action) Check() error {
 		return err
 	}
 	return CheckAssignee(a.Assignee)
+}
+
+// lazyRegexp compiles on first use, so that start-up (handoff --version)
+// does not pay for patterns a command never uses.
+func lazyRegexp(pattern string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(pattern) })
 }

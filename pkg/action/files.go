@@ -45,7 +45,8 @@ func CheckFiles(files []string, opts Options, workers int) []FileResult {
 	return out
 }
 
-// CheckFile reads and checks one file.
+// CheckFile reads and checks one file. The document it returns is compact:
+// no YAML node tree, only the action, the source and the fields' ranges.
 func CheckFile(file string, opts Options) FileResult {
 	data, err := readLimited(file)
 	if err != nil {
@@ -53,6 +54,7 @@ func CheckFile(file string, opts Options) FileResult {
 			Severity: SeverityError, Rule: RuleReadError, Message: fmt.Sprintf("cannot read the file: %v", unwrapPathErr(err))}}}
 	}
 	d, diags := Check(file, data, opts)
+	d.compact()
 	return FileResult{File: file, Doc: d, Diagnostics: diags}
 }
 
@@ -76,8 +78,9 @@ func markDuplicateNames(rs []FileResult) {
 			first[k] = i
 			continue
 		}
-		d := r.Doc.diag(r.Doc.fields["name"].value, SeverityError, RuleDuplicateName,
-			fmt.Sprintf("action %q is also defined in %s: names must be unique in a folder", k.name, rs[j].File))
+		p := r.Doc.fieldRange("name")
+		d := Diagnostic{File: r.File, Line: p[0], Column: p[1], EndLine: p[2], EndColumn: p[3], Severity: SeverityError, Rule: RuleDuplicateName,
+			Message: fmt.Sprintf("action %q is also defined in %s: names must be unique in a folder", k.name, rs[j].File)}
 		rs[i].Diagnostics = append(rs[i].Diagnostics, d)
 		SortDiagnostics(rs[i].Diagnostics)
 	}

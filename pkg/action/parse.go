@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,6 +90,32 @@ type Document struct {
 	root   *yaml.Node // its top mapping
 	fields map[string]field
 	lines  []int // byte offset of each line's start
+	// pos replaces fields once the node tree is dropped (compact).
+	pos map[string][4]int
+}
+
+// compact drops the YAML node tree, keeping the action, the source and each
+// field's range: what reports and later checks need, in a fraction of the
+// memory (validate may hold thousands of documents).
+func (d *Document) compact() {
+	if d.fields == nil {
+		return
+	}
+	d.pos = make(map[string][4]int, len(d.fields))
+	for k, f := range d.fields {
+		el, ec := d.end(f.value)
+		d.pos[k] = [4]int{f.value.Line, f.value.Column, el, ec}
+	}
+	d.doc, d.root, d.fields = nil, nil, nil
+}
+
+// fieldRange is the range of a field's value (zeros when absent).
+func (d *Document) fieldRange(path string) [4]int {
+	if f, ok := d.fields[path]; ok {
+		el, ec := d.end(f.value)
+		return [4]int{f.value.Line, f.value.Column, el, ec}
+	}
+	return d.pos[path]
 }
 
 // field is where a known field was found; typed reports that its value had
@@ -101,14 +126,18 @@ type field struct {
 }
 
 // Found reports whether the field ("intent", "assignee.team") is present.
-func (d *Document) Found(path string) bool { _, ok := d.fields[path]; return ok }
+func (d *Document) Found(path string) bool {
+	if _, ok := d.fields[path]; ok {
+		return true
+	}
+	_, ok := d.pos[path]
+	return ok
+}
 
 // Position returns the line and column of a field's value (or 0, 0).
 func (d *Document) Position(path string) (line, col int) {
-	if f, ok := d.fields[path]; ok {
-		return f.value.Line, f.value.Column
-	}
-	return 0, 0
+	r := d.fieldRange(path)
+	return r[0], r[1]
 }
 
 // Line returns the text of a 1-based line, without its line break.
@@ -124,7 +153,7 @@ func (d *Document) Line(n int) string {
 	return trimBreak(string(d.Source[start:end]))
 }
 
-var yamlLineRe = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRe = lazyRegexp(`^yaml: line (\d+): (.*)$`)
 
 // Parse reads one action file strictly: unknown fields, wrong types, missing
 // required fields, duplicate keys and excessive aliases are diagnostics with
@@ -158,35 +187,52 @@ func Parse(file string, data []byte) (*Document, []Diagnostic) {
 		return d, diags
 	}
 
-	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
+	if !bytes.Contains(data, []byte("---")) && !bytes.Contains(data, []byte("...")) {
+		// Without a document marker there is one document at most: the
+		// faster whole-input parser will do.
+		if err := yaml.Unmarshal(data, &doc); err != nil {
+			l, msg := yamlErrorLine(err)
+			errAt(l, 1, RuleSyntax, "not valid YAML: %s", msg)
+			return d, diags
+		}
+		if doc.Kind == 0 {
 			errAt(1, 1, RuleEmpty, "file is empty: an action needs version, name, intent, account and assignee")
 			return d, diags
 		}
-		l, msg := yamlErrorLine(err)
-		errAt(l, 1, RuleSyntax, "not valid YAML: %s", msg)
-		return d, diags
-	}
-	var next yaml.Node
-	if err := dec.Decode(&next); err == nil {
-		errAt(next.Line, next.Column, RuleMultiDoc, "file holds more than one YAML document (---): put each action in its own file")
-	} else if !errors.Is(err, io.EOF) {
-		l, msg := yamlErrorLine(err)
-		errAt(l, 1, RuleSyntax, "not valid YAML: %s", msg)
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				errAt(1, 1, RuleEmpty, "file is empty: an action needs version, name, intent, account and assignee")
+				return d, diags
+			}
+			l, msg := yamlErrorLine(err)
+			errAt(l, 1, RuleSyntax, "not valid YAML: %s", msg)
+			return d, diags
+		}
+		var next yaml.Node
+		if err := dec.Decode(&next); err == nil {
+			errAt(next.Line, next.Column, RuleMultiDoc, "file holds more than one YAML document (---): put each action in its own file")
+		} else if !errors.Is(err, io.EOF) {
+			l, msg := yamlErrorLine(err)
+			errAt(l, 1, RuleSyntax, "not valid YAML: %s", msg)
+		}
 	}
 	d.doc = &doc
 
-	// Aliases: refuse documents that expand past the bound or refer to themselves.
-	if n, bad := expandedSize(&doc); bad != nil {
-		if n < 0 {
-			errAt(bad.Line, bad.Column, RuleAliasLimit, "alias *%s refers to the value that contains it", bad.Value)
-		} else {
-			errAt(bad.Line, bad.Column, RuleAliasLimit, "aliases expand this file by more than %d YAML nodes; write the values out", MaxExpandedNodes)
+	// Aliases: refuse documents that expand past the bound or refer to
+	// themselves (only a file with a "*" can hold an alias).
+	if bytes.IndexByte(data, '*') >= 0 {
+		if n, bad := expandedSize(&doc); bad != nil {
+			if n < 0 {
+				errAt(bad.Line, bad.Column, RuleAliasLimit, "alias *%s refers to the value that contains it", bad.Value)
+			} else {
+				errAt(bad.Line, bad.Column, RuleAliasLimit, "aliases expand this file by more than %d YAML nodes; write the values out", MaxExpandedNodes)
+			}
+			d.doc = nil
+			return d, diags
 		}
-		d.doc = nil
-		return d, diags
 	}
 
 	// Secrets in comments are beyond the schema: it never sees comments.
@@ -240,7 +286,7 @@ var assigneeFields = []fieldSpec{
 }
 
 // secretKeyRe matches keys that name a credential.
-var secretKeyRe = regexp.MustCompile(`(?i)token|passw(or)?d|secret|authori[sz]ation|api[-_]?key|bearer|credential|private[-_]?key`)
+var secretKeyRe = lazyRegexp(`(?i)token|passw(or)?d|secret|authori[sz]ation|api[-_]?key|bearer|credential|private[-_]?key`)
 
 func (d *Document) readMapping(m *yaml.Node, prefix string, specs []fieldSpec) []Diagnostic {
 	var diags []Diagnostic
@@ -272,7 +318,7 @@ func (d *Document) readMapping(m *yaml.Node, prefix string, specs []fieldSpec) [
 			}
 		}
 		if spec == nil {
-			if secretKeyRe.MatchString(key) {
+			if secretKeyRe().MatchString(key) {
 				errAt(k, RuleNoSecrets, "%s looks like a secret: %s", path, secretHint)
 			} else {
 				errAt(k, RuleUnknownField, "unknown field %s%s", path, suggest(key, specs))
@@ -561,7 +607,10 @@ func (d *Document) commentSecrets() []Diagnostic {
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		for _, c := range []string{n.HeadComment, n.LineComment, n.FootComment} {
-			for _, m := range secretValueRe.FindAllString(c, -1) {
+			if c == "" || !LooksLikeSecret(c) {
+				continue
+			}
+			for _, m := range secretValueRe().FindAllString(c, -1) {
 				if seen[m] {
 					continue
 				}
@@ -589,7 +638,7 @@ func (d *Document) commentSecrets() []Diagnostic {
 
 func yamlErrorLine(err error) (int, string) {
 	msg := err.Error()
-	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRe().FindStringSubmatch(msg); m != nil {
 		l, _ := strconv.Atoi(m[1])
 		return l, m[2]
 	}

@@ -246,7 +246,8 @@ var fieldSeeds = []string{
 	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2ln", "bearer abcdefghijklmnopqrstuvwxyz",
 	strings.Repeat("w ", 500), strings.Repeat("w ", 501), strings.Repeat("a", 64), strings.Repeat("a", 65),
 	strings.Repeat("b", 200), strings.Repeat("b", 201), "ünïcödé words are fine here", "<tag> in words here",
-	"{{var}} in the words here",
+	"{{var}} in the words here", "a\fb\vc d e", "\u212Aelvin TODO", "ToDo now", "BEARER xxxxxxxxxxxxxxxxxxxxxxxxx",
+	"eyJ", "BeArEr  aaaaaaaaaaaaaaaaaaaaaaaaaaaa",
 }
 
 // TestFieldChecksAgreeWithSchema: each field check and its schema accept
@@ -255,6 +256,7 @@ func TestFieldChecksAgreeWithSchema(t *testing.T) {
 	schemas := fieldSchemaList(t)
 	for _, v := range fieldSeeds {
 		fieldAgree(t, schemas, v)
+		fastPathsAgree(t, v)
 	}
 }
 
@@ -270,5 +272,19 @@ func FuzzFieldChecksAgreeWithSchema(f *testing.F) {
 			return
 		}
 		fieldAgree(t, schemas, v)
+		fastPathsAgree(t, v)
 	})
+}
+
+// The fast paths of the field checks decide as their regexps do.
+func fastPathsAgree(t *testing.T, v string) {
+	if hasWords(v, IntentMinWord) != intentWordsRe().MatchString(v) {
+		t.Errorf("hasWords(%q) disagrees with %s", v, IntentWordsPattern)
+	}
+	if findPlaceholder(v) != placeholderRe().FindString(v) {
+		t.Errorf("findPlaceholder(%q) disagrees with the regexp", v)
+	}
+	if LooksLikeSecret(v) != secretValueRe().MatchString(v) {
+		t.Errorf("LooksLikeSecret(%q) disagrees with the regexp", v)
+	}
 }

@@ -170,17 +170,36 @@ func (s *Store) read(name string) (string, []byte, error) {
 	return path, data, nil
 }
 
-// readLimited reads a file, at most MaxFileSize+1 bytes (Parse refuses more).
+// readLimited reads a file, at most MaxFileSize+1 bytes (Parse refuses more),
+// in one read when the size is known.
 func readLimited(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("%s is a folder", path)
+	size := int64(512)
+	if st, err := f.Stat(); err == nil {
+		if st.IsDir() {
+			return nil, fmt.Errorf("%s is a folder", path)
+		}
+		size = min(st.Size(), MaxFileSize) + 1 // +1: see EOF (or too large) at once
 	}
-	return io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	buf := make([]byte, 0, size)
+	for int64(len(buf)) <= MaxFileSize {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):min(cap(buf), MaxFileSize+1)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return buf, nil
 }
 
 // Load reads and validates one action. A missing action is an error with
