@@ -231,10 +231,14 @@ func (sarifFormat) Format(w io.Writer, r *Report) error {
 	if version == "" {
 		version = "dev"
 	}
-	doc := map[string]any{
-		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-		"version": "2.1.0",
-		"runs": []any{map[string]any{
+	doc := struct {
+		Schema  string `json:"$schema"`
+		Version string `json:"version"`
+		Runs    []any  `json:"runs"`
+	}{
+		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
+		Version: "2.1.0",
+		Runs: []any{map[string]any{
 			"tool": map[string]any{"driver": map[string]any{
 				"name":           "handoff",
 				"version":        version,
