@@ -22,12 +22,12 @@ import (
 // addCommands attaches the command groups. Each group lives in
 // pkg/cmd/<group>; add new ones here.
 func addCommands(root *cobra.Command, f *cmdutil.Factory) {
-	root.AddCommand(configureCmd.NewCmdConfigure(f, nil))
 	root.AddCommand(validateCmd.NewCmdValidate(f, nil))
 	root.AddCommand(schemaCmd.NewCmdSchema(f, nil))
 	root.AddCommand(actionCmd.NewCmdAction(f))
 	root.AddCommand(assignCmd.NewCmdAssign(f, nil))
 	root.AddCommand(logCmd.NewCmdLog(f, nil))
+	root.AddCommand(configureCmd.NewCmdConfigure(f, nil))
 	root.AddCommand(mcpCmd.NewCmdMCP(f, nil))
 	root.AddCommand(exportCmd.NewCmdExport(f, nil))
 	root.AddCommand(sandboxCmd.NewCmdSandbox(f, nil))
