@@ -22,7 +22,10 @@ with "handoff validate".`,
   handoff action show escalate-billing --json
   handoff action delete escalate-billing --yes`,
 		GroupID: "core",
-		Args:    cobra.NoArgs,
+		// Runnable, so that an unknown subcommand is a usage error (exit 2)
+		// rather than help with exit 0.
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(list.NewCmdList(f, nil), show.NewCmdShow(f, nil), delete.NewCmdDelete(f, nil))
 	return cmd
