@@ -71,7 +71,27 @@ YAML file in the actions folder (--dir, default ./actions).`,
 		cmd.AddCommand(newHelpTopic(t))
 	}
 	addCommands(cmd, f)
+	guardGroups(cmd)
 	return cmd
+}
+
+// guardGroups makes every group command (one with subcommands and no action
+// of its own) print its help when called alone and refuse an unknown
+// subcommand with a usage error; cobra would print the help and exit 0.
+func guardGroups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		guardGroups(sub)
+	}
+	if c.HasParent() && c.HasSubCommands() && !c.Runnable() {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(c *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return cmdutil.WithHint(cmdutil.UsageError("unknown command %q for %q", args[0], c.CommandPath()),
+					"Run: "+c.CommandPath()+" --help")
+			}
+			return c.Help()
+		}
+	}
 }
 
 // resolveSettings fills f.Settings from one viper instance:
