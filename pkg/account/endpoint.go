@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 const endpointTip = "Give the Wati API host, e.g. --endpoint https://live-mt-server.wati.io (the sandbox: http://127.0.0.1:PORT)."
@@ -25,7 +26,7 @@ func NormalizeEndpoint(raw string) (string, error) {
 }
 
 // tenantPath matches a pasted v1 URL path: /{tenantId}/api/...
-var tenantPath = regexp.MustCompile(`^/([0-9]+)/api(/.*)?$`)
+var tenantPath = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/([0-9]+)/api(/.*)?$`) }) // lazy: nothing compiled at start-up
 
 // ParseEndpoint is NormalizeEndpoint that also returns a tenant id found in
 // a pasted v1 path such as https://live-mt-server.wati.io/123456/api/v1/getContacts.
@@ -68,8 +69,8 @@ func ParseEndpoint(raw string) (Endpoint, error) {
 	switch {
 	case path == "":
 	case path == "/api" || strings.HasPrefix(path, "/api/"):
-	case tenantPath.MatchString(path):
-		ep.TenantID = tenantPath.FindStringSubmatch(path)[1]
+	case tenantPath().MatchString(path):
+		ep.TenantID = tenantPath().FindStringSubmatch(path)[1]
 	default:
 		return Endpoint{}, usageErr(endpointTip, "endpoint %q has a path (%s); give the host only", raw, u.Path)
 	}
@@ -99,7 +100,7 @@ func IsLoopback(host string) bool {
 }
 
 // perTenantHost matches hosts that imply their tenant (live-server-NNNNN.wati.io).
-var perTenantHost = regexp.MustCompile(`^live-server-[0-9]+\.wati\.io$`)
+var perTenantHost = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^live-server-[0-9]+\.wati\.io$`) }) // lazy: nothing compiled at start-up
 
 // HostImpliesTenant reports whether a v1 endpoint needs no tenant id because
 // its host is a per-tenant host such as https://live-server-12345.wati.io.
@@ -108,7 +109,7 @@ func HostImpliesTenant(endpoint string) bool {
 	if err != nil {
 		return false
 	}
-	return perTenantHost.MatchString(strings.ToLower(u.Hostname()))
+	return perTenantHost().MatchString(strings.ToLower(u.Hostname()))
 }
 
 // Host returns the host[:port] of an endpoint, or the endpoint itself when it does not parse.

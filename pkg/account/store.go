@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -47,12 +48,12 @@ type Account struct {
 	Default  bool   `json:"default" yaml:"-"`
 }
 
-var nameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`) }) // lazy: nothing compiled at start-up
 
 // ValidName checks an account name: a lower-case slug (letters, digits, - and
 // _), at most 63 characters, so that it maps to one HANDOFF_TOKEN_<ACCOUNT>.
 func ValidName(name string) error {
-	if !nameRE.MatchString(name) {
+	if !nameRE().MatchString(name) {
 		return usageErr("Use a lower-case slug such as acme-prod (letters, digits, - and _).",
 			"invalid account name %q", name)
 	}

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -198,7 +199,7 @@ type cache struct {
 	Entries          []Entry   `json:"entries"`
 }
 
-var accountRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+var accountRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`) }) // lazy: nothing compiled at start-up
 
 // CachePath is the cache file of an account.
 func (s *Service) CachePath(account string) string {
@@ -209,7 +210,7 @@ func (s *Service) readCache(account string) (*cache, error) {
 	if account == "" {
 		return nil, nil
 	}
-	if !accountRE.MatchString(account) {
+	if !accountRE().MatchString(account) {
 		return nil, errorf(exitUsage, "", "invalid account name %q", account)
 	}
 	data, err := os.ReadFile(s.CachePath(account))
@@ -239,7 +240,7 @@ func (s *Service) writeCache(c *cache) error {
 
 // Forget deletes an account's cache (when the account is removed or re-pointed).
 func (s *Service) Forget(account string) error {
-	if account == "" || !accountRE.MatchString(account) {
+	if account == "" || !accountRE().MatchString(account) {
 		return nil
 	}
 	err := os.Remove(s.CachePath(account))
@@ -350,7 +351,7 @@ func (s *Service) Sync(ctx context.Context, account string, c *wati.Client, prog
 
 // SyncFrom is Sync reading from any Source.
 func (s *Service) SyncFrom(ctx context.Context, account string, src Source, progress func(done, total int)) (*Listing, error) {
-	if account == "" || !accountRE.MatchString(account) {
+	if account == "" || !accountRE().MatchString(account) {
 		return nil, errorf(exitUsage, "", "invalid account name %q", account)
 	}
 	declared, err := s.Declared()

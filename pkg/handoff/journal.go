@@ -45,10 +45,10 @@ func DefaultJournalPath(stateDir, actionName, account, input string) string {
 	return filepath.Join(stateDir, "journals", safeName(actionName)+"-"+hex.EncodeToString(sum[:6])+".journal")
 }
 
-var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+var unsafeChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-zA-Z0-9_.-]+`) }) // lazy: nothing compiled at start-up
 
 func safeName(s string) string {
-	s = unsafeChars.ReplaceAllString(s, "_")
+	s = unsafeChars().ReplaceAllString(s, "_")
 	if len(s) > 64 {
 		s = s[:64]
 	}
