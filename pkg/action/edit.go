@@ -418,20 +418,31 @@ func (e *Editor) remove(path string) error {
 		return errNotInPlace
 	}
 	endLine, _ := d.offsetPos(end)
-	start := d.lineOffset(f.key.Line, 1)
-	stop := d.lineOffset(endLine+1, 1) // start of the next line, or EOF
-	if endLine >= len(d.lines) {
-		stop = len(e.src)
-		// Drop the line break before the removed last line instead.
-		if start > 0 {
-			start--
-			if start > 0 && e.src[start-1] == '\r' {
-				start--
-			}
-		}
+	start, stop := d.lineOffset(f.key.Line, 1), d.fullLineEnd(endLine)
+	// A line is removed with its own line break. Only an unterminated last
+	// line has none: then the break before it goes, so that the file still
+	// ends the way it did (with or without a final line break).
+	if !d.hasBreak(endLine) && f.key.Line > 1 {
+		start = d.lineEnd(f.key.Line - 1)
 	}
 	e.splice(start, stop, "")
 	return nil
+}
+
+// fullLineEnd is the byte offset just after a line's line break (the end of
+// the source for the last line, whether or not it has a break).
+func (d *Document) fullLineEnd(line int) int {
+	if line < len(d.lines) {
+		return d.lines[line]
+	}
+	return len(d.Source)
+}
+
+// hasBreak reports whether a line ends with a line break. Every line but
+// the last does; the last does when the file ends with one (lineStarts does
+// not count the empty "line" after a final break).
+func (d *Document) hasBreak(line int) bool {
+	return d.fullLineEnd(line) > d.lineEnd(line)
 }
 
 func (e *Editor) setAssigneeInPlace(a Assignee) error {
@@ -542,6 +553,15 @@ func (e *Editor) reencode(want Action) error {
 	if e.crlf {
 		e.src = bytes.ReplaceAll(e.src, []byte("\n"), []byte("\r\n"))
 	}
+	// The encoder always ends with one line break; the file keeps the end
+	// it had (none, or blank lines) unless that would change a value.
+	if tail := finalBreaks(e.orig); tail != finalBreaks(e.src) {
+		encoded := e.src
+		e.src = append([]byte(trimBreak(string(e.src))), tail...)
+		if !e.reads(want) {
+			e.src = encoded
+		}
+	}
 	if !e.reads(want) {
 		e.src = e.orig
 		return &Error{Code: exitFailure, Err: fmt.Errorf("could not edit %s safely; nothing was written", e.path),
@@ -549,6 +569,9 @@ func (e *Editor) reencode(want Action) error {
 	}
 	return nil
 }
+
+// finalBreaks is the run of line breaks the content ends with ("" if none).
+func finalBreaks(b []byte) string { return string(b[len(trimBreak(string(b))):]) }
 
 func strNode(v string, style yaml.Style) *yaml.Node {
 	if style == yaml.FoldedStyle && utf8.RuneCountInString(v) <= 60 {

@@ -84,7 +84,8 @@ func FuzzValidate(f *testing.F) {
 }
 
 // FuzzEdit: editing a valid file either fails cleanly or yields a file that
-// reads back with exactly the edited values.
+// reads back with exactly the edited values and ends as the original did
+// (the same final line break, or none).
 func FuzzEdit(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -112,6 +113,9 @@ func FuzzEdit(f *testing.F) {
 		d2, diags2 := Check("f.yaml", e.Bytes(), Options{KnownAccounts: testAccounts})
 		if HasErrors(diags2) || *d2.Action != want {
 			t.Fatalf("edited file: %v %+v\n%s", diags2, d2.Action, e.Bytes())
+		}
+		if before, after := finalBreaks(data), finalBreaks(e.Bytes()); before != after {
+			t.Fatalf("the file ended with %q and now ends with %q:\n%q", before, after, e.Bytes())
 		}
 	})
 }
