@@ -11,47 +11,15 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/handoff-dev/handoff/pkg/fsutil"
 	"gopkg.in/yaml.v3"
 )
 
-// writeFileAtomic replaces path with data: a temporary file in the same
-// folder, written, synced and renamed over path, then the folder synced. A
-// crash leaves either the old file or the new one, never a torn one.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+// writeFileAtomic replaces path with data (temporary file, fsync, rename,
+// folder fsync), creating the configuration folder private (0700) if
+// missing: a crash leaves the old file or the new one, never a torn one.
+func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return fsutil.WriteFile(path, data, perm, fsutil.Options{DirPerm: 0o700})
 }
 
 // lockTimeout bounds how long a writer waits for another handoff process.

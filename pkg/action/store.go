@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/handoff-dev/handoff/pkg/fsutil"
 )
 
 // Exit codes of design.md, repeated here because cmdutil imports this
@@ -319,7 +321,7 @@ func (s *Store) Delete(name string) error {
 	if err != nil {
 		return &Error{Code: exitFailure, Err: fmt.Errorf("deleting action %s: %w", name, err)}
 	}
-	syncDir(s.Dir)
+	fsutil.SyncDir(s.Dir)
 	return nil
 }
 
@@ -330,68 +332,6 @@ var testHookBeforeRename func(tmp string) error
 // writeAtomic writes data to a temporary file in path's folder, syncs it,
 // and moves it into place: readers see the old file or the new one, never a
 // part. With noReplace an existing file is left alone (fs.ErrExist).
-func writeAtomic(path string, data []byte, mode fs.FileMode, noReplace bool) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Chmod(mode); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if testHookBeforeRename != nil {
-		if err = testHookBeforeRename(tmp); err != nil {
-			return err
-		}
-	}
-	if noReplace {
-		// link fails when path exists, atomically; then drop the temporary name.
-		if err = os.Link(tmp, path); err != nil {
-			if errors.Is(err, fs.ErrExist) {
-				return fs.ErrExist
-			}
-			// Filesystems without hard links: check, then rename.
-			if _, statErr := os.Lstat(path); statErr == nil {
-				return fs.ErrExist
-			}
-			if err = os.Rename(tmp, path); err != nil {
-				return err
-			}
-		} else {
-			_ = os.Remove(tmp)
-		}
-	} else if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	syncDir(dir)
-	return nil
-}
-
-// syncDir makes a rename durable (best effort: not every system can).
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
+func writeAtomic(path string, data []byte, mode fs.FileMode, noReplace bool) error {
+	return fsutil.WriteFile(path, data, mode, fsutil.Options{NoReplace: noReplace, BeforeRename: testHookBeforeRename})
 }

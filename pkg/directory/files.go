@@ -3,8 +3,8 @@ package directory
 import (
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
+
+	"github.com/handoff-dev/handoff/pkg/fsutil"
 )
 
 // Exit codes of design.md (cmdutil imports this package, so no import back).
@@ -31,40 +31,8 @@ func errorf(code int, tip, format string, a ...any) *Error {
 }
 
 // writeFileAtomic replaces path with data (temporary file, fsync, rename,
-// folder fsync): a crash leaves the old file or the new one, never a torn one.
-func writeFileAtomic(path string, data []byte, perm fs.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+// folder fsync), creating the cache folder (0755) if missing: a crash
+// leaves the old file or the new one, never a torn one.
+func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	return fsutil.WriteFile(path, data, perm, fsutil.Options{DirPerm: 0o755})
 }

@@ -1,0 +1,105 @@
+// Package fsutil writes files so that a crash or a concurrent reader never
+// sees a torn one. It is a leaf package: it imports nothing of handoff.
+package fsutil
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Options tune WriteFile.
+type Options struct {
+	// DirPerm, when not zero, creates path's folder (and its parents) with
+	// these permissions if missing. Zero: the folder must exist.
+	DirPerm fs.FileMode
+	// NoReplace leaves an existing file alone: WriteFile returns
+	// fs.ErrExist and writes nothing.
+	NoReplace bool
+	// BeforeRename, when set, runs after the temporary file is written and
+	// synced, before it is moved into place; an error aborts the write (the
+	// temporary file is removed). Tests simulate a crash here.
+	BeforeRename func(tmp string) error
+}
+
+// WriteFile replaces (or, with NoReplace, creates) path with data: a
+// temporary file in the same folder is given perm, written, synced, closed
+// and renamed over path (linked, with NoReplace, so that an existing file
+// is never replaced), then the folder is synced. Readers see the old file
+// or the new one, never a part; on error no temporary file is left.
+func WriteFile(path string, data []byte, perm fs.FileMode, opt Options) (err error) {
+	dir := filepath.Dir(path)
+	if opt.DirPerm != 0 {
+		if err := os.MkdirAll(dir, opt.DirPerm); err != nil {
+			return err
+		}
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close() // a second Close only reports an error, which we drop
+			os.Remove(tmp)
+		}
+	}()
+	// Permissions first, so the content is never readable more widely than
+	// perm allows (CreateTemp makes the file 0600).
+	if err = f.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if opt.BeforeRename != nil {
+		if err = opt.BeforeRename(tmp); err != nil {
+			return err
+		}
+	}
+	if opt.NoReplace {
+		err = linkNoReplace(tmp, path)
+	} else {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return err
+	}
+	SyncDir(dir)
+	return nil
+}
+
+// linkNoReplace moves tmp to path unless path exists (fs.ErrExist). A hard
+// link fails atomically when path exists; the temporary name is then
+// dropped. Filesystems without hard links fall back to check-then-rename.
+func linkNoReplace(tmp, path string) error {
+	err := os.Link(tmp, path)
+	if err == nil {
+		_ = os.Remove(tmp)
+		return nil
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return fs.ErrExist
+	}
+	if _, statErr := os.Lstat(path); statErr == nil {
+		return fs.ErrExist
+	}
+	return os.Rename(tmp, path)
+}
+
+// SyncDir makes a rename or a removal in dir durable (best effort: not every
+// system can sync a folder).
+func SyncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
