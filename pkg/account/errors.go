@@ -4,33 +4,25 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+
+	"github.com/handoff-dev/handoff/pkg/exitcode"
 )
 
-// Exit codes of design.md (this package cannot import cmdutil, which imports it).
 const (
-	exitUsage  = 2
-	exitConfig = 3
+	exitUsage  = exitcode.Usage
+	exitConfig = exitcode.Config
 )
 
 // Error is an error of this package with the exit code it maps to and a hint
 // saying what to do. cmdutil.ExitCodeOf and cmdutil.HintOf understand it.
-type Error struct {
-	Code int
-	Err  error
-	Tip  string
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-func (e *Error) ExitCode() int { return e.Code }
-func (e *Error) Hint() string  { return e.Tip }
+type Error = exitcode.Error
 
 func usageErr(tip, format string, a ...any) *Error {
-	return &Error{Code: exitUsage, Err: fmt.Errorf(format, a...), Tip: tip}
+	return exitcode.Errorf(exitUsage, tip, format, a...)
 }
 
 func configErr(tip, format string, a ...any) *Error {
-	return &Error{Code: exitConfig, Err: fmt.Errorf(format, a...), Tip: tip}
+	return exitcode.Errorf(exitConfig, tip, format, a...)
 }
 
 var (

@@ -11,16 +11,17 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/handoff-dev/handoff/pkg/exitcode"
 	"github.com/handoff-dev/handoff/pkg/fsutil"
 )
 
-// Exit codes of design.md, repeated here because cmdutil imports this
-// package. Errors of this package carry them (ExitCode method).
+// Exit codes of design.md. Errors of this package carry them (ExitCode
+// method).
 const (
-	exitFailure  = 1
-	exitUsage    = 2
-	exitConfig   = 3
-	exitNotFound = 5
+	exitFailure  = exitcode.Failure
+	exitUsage    = exitcode.Usage
+	exitConfig   = exitcode.Config
+	exitNotFound = exitcode.NotFound
 )
 
 // Error is an error of the action store: an exit code, a hint, and for an

@@ -4,19 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/handoff-dev/handoff/pkg/exitcode"
 )
 
-// Exit codes of design.md. Document changes in `handoff help exit-codes`.
+// Exit codes of design.md (defined in pkg/exitcode, which domain packages
+// can import). Document changes in `handoff help exit-codes`.
 const (
-	ExitOK          = 0
-	ExitFailure     = 1
-	ExitUsage       = 2
-	ExitConfig      = 3
-	ExitAuth        = 4
-	ExitNotFound    = 5
-	ExitUnavailable = 6
-	ExitUnknown     = 7
-	ExitCancel      = 130
+	ExitOK          = exitcode.OK
+	ExitFailure     = exitcode.Failure
+	ExitUsage       = exitcode.Usage
+	ExitConfig      = exitcode.Config
+	ExitAuth        = exitcode.Auth
+	ExitNotFound    = exitcode.NotFound
+	ExitUnavailable = exitcode.Unavailable
+	ExitUnknown     = exitcode.Unknown
+	ExitCancel      = exitcode.Cancel
 )
 
 // Coder is implemented by errors that know their exit code. Domain packages
@@ -28,20 +31,12 @@ type Coder interface{ ExitCode() int }
 type Hinter interface{ Hint() string }
 
 // Error is the command layer's error: a message, an exit code and a hint.
-type Error struct {
-	Code int
-	Err  error
-	Tip  string
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-func (e *Error) ExitCode() int { return e.Code }
-func (e *Error) Hint() string  { return e.Tip }
+// It is the same type as the domain packages' errors (account, directory).
+type Error = exitcode.Error
 
 // Errorf builds an *Error with a code and no hint.
 func Errorf(code int, format string, a ...any) *Error {
-	return &Error{Code: code, Err: fmt.Errorf(format, a...)}
+	return exitcode.Errorf(code, "", format, a...)
 }
 
 // WithHint returns a copy of err that carries a hint and keeps its code.

@@ -1,33 +1,23 @@
 package directory
 
 import (
-	"fmt"
 	"io/fs"
 
+	"github.com/handoff-dev/handoff/pkg/exitcode"
 	"github.com/handoff-dev/handoff/pkg/fsutil"
 )
 
-// Exit codes of design.md (cmdutil imports this package, so no import back).
 const (
-	exitUsage    = 2
-	exitConfig   = 3
-	exitNotFound = 5
+	exitUsage    = exitcode.Usage
+	exitConfig   = exitcode.Config
+	exitNotFound = exitcode.NotFound
 )
 
 // Error is an error of this package with its exit code and a hint.
-type Error struct {
-	Code int
-	Err  error
-	Tip  string
-}
-
-func (e *Error) Error() string { return e.Err.Error() }
-func (e *Error) Unwrap() error { return e.Err }
-func (e *Error) ExitCode() int { return e.Code }
-func (e *Error) Hint() string  { return e.Tip }
+type Error = exitcode.Error
 
 func errorf(code int, tip, format string, a ...any) *Error {
-	return &Error{Code: code, Err: fmt.Errorf(format, a...), Tip: tip}
+	return exitcode.Errorf(code, tip, format, a...)
 }
 
 // writeFileAtomic replaces path with data (temporary file, fsync, rename,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/handoff-dev/handoff/pkg/action"
+	"github.com/handoff-dev/handoff/pkg/exitcode"
 	"github.com/handoff-dev/handoff/pkg/wati"
 )
 
@@ -266,18 +267,18 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// Exit codes of design.md (kept here so that the domain package does not
-// import the command layer).
+// Exit codes of design.md (from pkg/exitcode, so that the domain package
+// does not import the command layer).
 const (
-	exitOK          = 0
-	exitFailure     = 1
-	exitUsage       = 2
-	exitConfig      = 3
-	exitAuth        = 4
-	exitNotFound    = 5
-	exitUnavailable = 6
-	exitUnknown     = 7
-	exitCancel      = 130
+	exitOK          = exitcode.OK
+	exitFailure     = exitcode.Failure
+	exitUsage       = exitcode.Usage
+	exitConfig      = exitcode.Config
+	exitAuth        = exitcode.Auth
+	exitNotFound    = exitcode.NotFound
+	exitUnavailable = exitcode.Unavailable
+	exitUnknown     = exitcode.Unknown
+	exitCancel      = exitcode.Cancel
 )
 
 func exitCodeOf(err error) int {
