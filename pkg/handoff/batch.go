@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/handoff-dev/handoff/pkg/action"
+	"github.com/handoff-dev/handoff/pkg/exitcode"
 	"github.com/handoff-dev/handoff/pkg/wati"
 )
 
@@ -94,15 +95,15 @@ type Summary struct {
 func (s Summary) ExitCode() int {
 	switch {
 	case s.Cancelled:
-		return exitCancel
+		return exitcode.Cancel
 	case s.Failed > 0:
-		return exitFailure
+		return exitcode.Failure
 	case s.Unknown > 0:
-		return exitUnknown
+		return exitcode.Unknown
 	case s.NotRun > 0:
-		return exitFailure
+		return exitcode.Failure
 	}
-	return exitOK
+	return exitcode.OK
 }
 
 // BatchError is a batch that stopped early; its code is the cause's.
@@ -201,9 +202,9 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 		})
 		if err != nil {
 			set.release()
-			code := exitFailure
+			code := exitcode.Failure
 			if !errors.Is(err, ErrJournalBusy) {
-				code = exitConfig
+				code = exitcode.Config
 			}
 			return sum, &BatchError{Err: err, Code: code}
 		}
@@ -293,7 +294,7 @@ loop:
 			}
 			if enc != nil && reportErr == nil {
 				if reportErr = enc.Encode(res); reportErr != nil {
-					b.abort(fmt.Errorf("writing the report: %w", reportErr), exitFailure)
+					b.abort(fmt.Errorf("writing the report: %w", reportErr), exitcode.Failure)
 				}
 			}
 		case <-tick.C:
@@ -309,7 +310,7 @@ loop:
 	if rep != nil && reportErr == nil {
 		if err := rep.Flush(); err != nil {
 			reportErr = err
-			b.abort(fmt.Errorf("writing the report: %w", err), exitFailure)
+			b.abort(fmt.Errorf("writing the report: %w", err), exitcode.Failure)
 		}
 	}
 	// The producer is done unless it is blocked reading an input that
@@ -351,7 +352,7 @@ loop:
 			jerr = b.j.close()
 		}
 		if jerr != nil && fatal == nil {
-			fatal, fatalCode = jerr, exitFailure
+			fatal, fatalCode = jerr, exitcode.Failure
 			sum.Aborted = jerr.Error()
 		}
 	}
@@ -444,7 +445,7 @@ func (b *batch) produce(ctx context.Context, tr *targetReader, set *targetSet, j
 
 type unknownErr struct{ error }
 
-func (unknownErr) ExitCode() int { return exitUnknown }
+func (unknownErr) ExitCode() int { return exitcode.Unknown }
 
 func (b *batch) base(it inputItem, target string) Result {
 	return Result{
@@ -500,7 +501,7 @@ func (b *batch) process(ctx context.Context, jb job) Result {
 			err = b.j.syncTo(seq)
 		}
 		if err != nil {
-			b.abort(err, exitFailure)
+			b.abort(err, exitcode.Failure)
 			res := b.base(jb.item, key)
 			res.Reason = "not-run"
 			return res
@@ -536,7 +537,7 @@ func (b *batch) process(ctx context.Context, jb job) Result {
 		switch {
 		case res.OK:
 			_, err = b.j.record(jDone, key, "")
-		case ctx.Err() != nil && exitCodeOf(res.Err) == exitCancel:
+		case ctx.Err() != nil && exitCodeOf(res.Err) == exitcode.Cancel:
 			// Interrupted in flight: leave the "sent" record; a re-run
 			// decides (resend a PUT, report a chatbot start unknown).
 		case res.Outcome == OutcomeUnknown:
@@ -545,7 +546,7 @@ func (b *batch) process(ctx context.Context, jb job) Result {
 			_, err = b.j.record(jFailed, key, res.Reason)
 		}
 		if err != nil {
-			b.abort(err, exitFailure)
+			b.abort(err, exitcode.Failure)
 		}
 	}
 	return res
@@ -560,11 +561,11 @@ func (b *batch) observe(res Result) {
 		return
 	}
 	switch code := exitCodeOf(res.Err); code {
-	case exitAuth, exitConfig:
+	case exitcode.Auth, exitcode.Config:
 		b.abort(fmt.Errorf("stopped: %s", res.Error), code)
-	case exitUnavailable:
+	case exitcode.Unavailable:
 		if !isRateLimited(res.Err) && b.consecUnav.Add(1) >= int64(max(20, 2*b.opts.Concurrency)) {
-			b.abort(fmt.Errorf("stopped: Wati was unavailable for %d targets in a row (last: %s)", b.consecUnav.Load(), res.Error), exitUnavailable)
+			b.abort(fmt.Errorf("stopped: Wati was unavailable for %d targets in a row (last: %s)", b.consecUnav.Load(), res.Error), exitcode.Unavailable)
 		}
 	default:
 		b.consecUnav.Store(0)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/handoff-dev/handoff/pkg/action"
+	"github.com/handoff-dev/handoff/pkg/exitcode"
 	"github.com/handoff-dev/handoff/pkg/wati"
 )
 
@@ -69,7 +70,7 @@ func Execute(ctx context.Context, d Deps, req Request) Result {
 	}
 	c, err := d.Client(acct, req.DryRun)
 	if err != nil {
-		if exitCodeOf(err) == exitFailure {
+		if exitCodeOf(err) == exitcode.Failure {
 			err = &configError{err}
 		}
 		return fail(err)
@@ -90,6 +91,6 @@ func Execute(ctx context.Context, d Deps, req Request) Result {
 // usageError marks a bad argument (exit 2) while keeping the cause's text.
 type usageError struct{ error }
 
-func (e *usageError) ExitCode() int  { return exitUsage }
+func (e *usageError) ExitCode() int  { return exitcode.Usage }
 func (e *usageError) Unwrap() error  { return e.error }
 func (e *usageError) Reason() string { return "invalid-target" }

@@ -176,7 +176,7 @@ func (r *Runner) finish(res *Result, err error) {
 		res.Err = err
 		res.Error = err.Error()
 		res.Reason = reasonOf(err)
-		if exitCodeOf(err) == exitUnknown {
+		if exitCodeOf(err) == exitcode.Unknown {
 			res.Outcome = OutcomeUnknown
 		} else {
 			res.Outcome = OutcomeFailed
@@ -233,7 +233,7 @@ func (r *Runner) assignTeam(ctx context.Context, t wati.Target, res *Result) err
 		return ctx.Err()
 	case keep:
 		return fmt.Errorf("reading the contact's teams to keep them: %w", err)
-	case exitCodeOf(err) == exitNotFound:
+	case exitCodeOf(err) == exitcode.NotFound:
 		return err
 	default:
 		res.Warnings = append(res.Warnings, "could not read the contact's current teams, so the ones replaced are not known: "+err.Error())
@@ -267,35 +267,21 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-// Exit codes of design.md (from pkg/exitcode, so that the domain package
-// does not import the command layer).
-const (
-	exitOK          = exitcode.OK
-	exitFailure     = exitcode.Failure
-	exitUsage       = exitcode.Usage
-	exitConfig      = exitcode.Config
-	exitAuth        = exitcode.Auth
-	exitNotFound    = exitcode.NotFound
-	exitUnavailable = exitcode.Unavailable
-	exitUnknown     = exitcode.Unknown
-	exitCancel      = exitcode.Cancel
-)
-
 func exitCodeOf(err error) int {
 	if err == nil {
-		return exitOK
+		return exitcode.OK
 	}
 	var c interface{ ExitCode() int }
 	if errors.As(err, &c) {
 		return c.ExitCode()
 	}
 	if errors.Is(err, context.Canceled) {
-		return exitCancel
+		return exitcode.Cancel
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return exitUnknown
+		return exitcode.Unknown
 	}
-	return exitFailure
+	return exitcode.Failure
 }
 
 func reasonOf(err error) string {
@@ -308,19 +294,19 @@ func reasonOf(err error) string {
 		return k.Reason()
 	}
 	switch exitCodeOf(err) {
-	case exitUsage:
+	case exitcode.Usage:
 		return "invalid-target"
-	case exitConfig:
+	case exitcode.Config:
 		return "configuration"
-	case exitAuth:
+	case exitcode.Auth:
 		return "unauthorized"
-	case exitNotFound:
+	case exitcode.NotFound:
 		return "not-found"
-	case exitUnavailable:
+	case exitcode.Unavailable:
 		return "unavailable"
-	case exitUnknown:
+	case exitcode.Unknown:
 		return "unknown"
-	case exitCancel:
+	case exitcode.Cancel:
 		return "cancelled"
 	}
 	return "refused"
@@ -328,11 +314,11 @@ func reasonOf(err error) string {
 
 type configError struct{ error }
 
-func (e *configError) ExitCode() int  { return exitConfig }
+func (e *configError) ExitCode() int  { return exitcode.Config }
 func (e *configError) Unwrap() error  { return e.error }
 func (e *configError) Reason() string { return "configuration" }
 
 type refusedError struct{ error }
 
-func (e *refusedError) ExitCode() int { return exitFailure }
+func (e *refusedError) ExitCode() int { return exitcode.Failure }
 func (e *refusedError) Unwrap() error { return e.error }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/handoff-dev/handoff/pkg/exitcode"
 )
 
 // InputError is a batch input that cannot be read at all (exit 2).
@@ -15,7 +17,7 @@ type InputError struct{ Err error }
 
 func (e *InputError) Error() string { return "reading the input: " + e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
-func (e *InputError) ExitCode() int { return exitUsage }
+func (e *InputError) ExitCode() int { return exitcode.Usage }
 
 // maxLine bounds one input line; longer lines are an input error.
 const maxLine = 64 << 10
