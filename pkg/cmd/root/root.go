@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
 
+	accountShared "github.com/handoff-dev/handoff/pkg/cmd/account/shared"
 	"github.com/handoff-dev/handoff/pkg/cmd/version"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 )
@@ -53,6 +54,9 @@ YAML file in the actions folder (--dir, default ./actions).`,
 	pf.String("account", "", "use this account instead of the action's (env HANDOFF_ACCOUNT)")
 	_ = cmd.RegisterFlagCompletionFunc("dir", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return nil, cobra.ShellCompDirectiveFilterDirs
+	})
+	_ = cmd.RegisterFlagCompletionFunc("account", func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
+		return accountShared.AccountNames(f, c), cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = cmd.RegisterFlagCompletionFunc("config-dir", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return nil, cobra.ShellCompDirectiveFilterDirs
