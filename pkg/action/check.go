@@ -220,11 +220,15 @@ func CheckName(s string) error {
 		return fieldErr("name", RuleNameFormat, "name is empty: use a lower-case slug such as escalate-billing")
 	case utf8.RuneCountInString(s) > NameMaxLen:
 		return fieldErr("name", RuleNameFormat, "name is %d characters long; the limit is %d", utf8.RuneCountInString(s), NameMaxLen)
-	case strings.ToLower(s) != s:
+	case strings.ToLower(s) != s && nameRe().MatchString(strings.ToLower(s)):
 		return fieldErr("name", RuleNameFormat, "name %q has upper-case letters: use %q", s, strings.ToLower(s))
 	case strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-"):
 		return fieldErr("name", RuleNameFormat, "name %q starts or ends with \"-\": start and end with a letter or digit", s)
 	default:
+		// Suggest a slug only when it is a valid name ("Bad Name" → "bad-name").
+		if slug := Slugify(s); slug != "" && nameRe().MatchString(slug) {
+			return fieldErr("name", RuleNameFormat, "name %q may hold only a-z, 0-9 and \"-\": use %q", s, slug)
+		}
 		return fieldErr("name", RuleNameFormat, "name %q may hold only a-z, 0-9 and \"-\" (a slug such as escalate-billing)", s)
 	}
 }

@@ -36,6 +36,28 @@ func TestCheckName(t *testing.T) {
 	}
 }
 
+// A suggested name must itself be valid: "Bad Name" used to suggest
+// "bad name", which CheckName rejects again.
+func TestCheckNameSuggestionIsValid(t *testing.T) {
+	for in, want := range map[string]string{
+		"Escalate":         `use "escalate"`,
+		"Bad Name":         `use "bad-name"`,
+		"bill_ing":         `use "bill-ing"`,
+		"Escalate Billing": `use "escalate-billing"`,
+	} {
+		err := CheckName(in)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckName(%q) = %v, want it to suggest %s", in, err, want)
+			continue
+		}
+		slug := err.Error()[strings.LastIndex(err.Error(), "use ")+len(`use "`):]
+		slug = strings.TrimSuffix(slug, `"`)
+		if cerr := CheckName(slug); cerr != nil {
+			t.Errorf("CheckName(%q) suggests %q, which is invalid: %v", in, slug, cerr)
+		}
+	}
+}
+
 func TestSlugify(t *testing.T) {
 	for in, want := range map[string]string{
 		"Escalate Billing!": "escalate-billing",
