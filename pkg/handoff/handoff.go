@@ -53,6 +53,10 @@ type Result struct {
 	Reason string `json:"reason,omitempty"`
 	// Warnings are things the user should know that did not stop the handoff.
 	Warnings []string `json:"warnings,omitempty"`
+
+	// teamsUnknown: the contact's current teams could not be read, so
+	// the message must not claim it has no other team.
+	teamsUnknown bool
 }
 
 // ExitCode is the process exit code this result maps to (design.md):
@@ -98,6 +102,8 @@ func (r Result) Message() string {
 				note = " (it would replace the contact's teams " + strings.Join(r.Replaced, ", ") + ")"
 			case len(r.Teams) > 1:
 				note = " (keeping its teams: they would be " + strings.Join(r.Teams, ", ") + ")"
+			case r.teamsUnknown:
+				note = " (Wati replaces the contact's teams; its current teams could not be read)"
 			default:
 				note = " (Wati replaces the contact's teams; it has no other team now)"
 			}
@@ -237,6 +243,7 @@ func (r *Runner) assignTeam(ctx context.Context, t wati.Target, res *Result) err
 		return err
 	default:
 		res.Warnings = append(res.Warnings, "could not read the contact's current teams, so the ones replaced are not known: "+err.Error())
+		res.teamsUnknown = true
 	}
 	teams := []string{team}
 	for _, old := range current {

@@ -157,6 +157,11 @@ func TestDryRunSendsNoWrite(t *testing.T) {
 			if api == "v3" && a == teamAction && !strings.Contains(res.Message(), "it would replace the contact's teams Sales") {
 				t.Errorf("team dry run does not say what it would replace: %q", res.Message())
 			}
+			// v1 cannot read the contact (it has Sales): the message must
+			// not claim it has no other team.
+			if api == "v1" && a == teamAction && (strings.Contains(res.Message(), "no other team") || !strings.Contains(res.Message(), "could not be read")) {
+				t.Errorf("v1 team dry run claims to know the contact's teams: %q", res.Message())
+			}
 		}
 	}
 	okAfter, anyAfter := w.writes()
