@@ -182,6 +182,14 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 		b.lim = rate.NewLimiter(rate.Inf, b.cost)
 	}
 
+	// Read the first line before anything is written: an input that
+	// cannot be read at all (a CSV without a target column) leaves no
+	// journal behind and reports no summary.
+	tr := newTargetReader(in)
+	if err := startInput(ctx, tr); err != nil {
+		return sum, err
+	}
+
 	set := newTargetSet(opts.Total)
 	if opts.Journal != "" && !r.DryRun {
 		j, err := openJournal(opts.Journal, func(kind byte, target string) {
@@ -218,7 +226,6 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 
 	jobs := make(chan job, opts.Concurrency*2)
 	results := make(chan Result, opts.Concurrency*2)
-	tr := newTargetReader(in)
 	var inputErr error
 	producerDone := make(chan struct{})
 	go func() {
@@ -360,6 +367,26 @@ loop:
 		return sum, &BatchError{Err: fatal, Code: fatalCode}
 	}
 	return sum, nil
+}
+
+// startInput reads the input up to its first target, giving up when ctx
+// ends (stdin that never sends a line, then Ctrl-C).
+func startInput(ctx context.Context, tr *targetReader) error {
+	done := make(chan error, 1)
+	go func() { done <- tr.start() }()
+	select {
+	case err := <-done:
+		if err == nil {
+			return nil
+		}
+		var ie *InputError
+		if !errors.As(err, &ie) {
+			err = &InputError{err}
+		}
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // abort stops the run for good, keeping the first cause.

@@ -98,7 +98,7 @@ func (t *targetReader) start() error {
 			return nil
 		}
 		if strings.Contains(trimmed, ",") && !looksLikeTarget(trimmed) {
-			return &InputError{errors.New(`line 1 looks like a CSV header, but no column is named "target" or "conversation"`)}
+			return &InputError{fmt.Errorf(`line %d looks like a CSV header, but no column is named "target" or "conversation"`, t.line)}
 		}
 		t.format = "lines"
 		t.first = &inputItem{line: t.line, raw: trimmed}

@@ -309,17 +309,24 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 
 	var report io.Writer
 	var reportFile *os.File
+	var reportOut *truncatingWriter
+	reportExisted := false
 	switch o.Report {
 	case "":
 	case "-":
 		report = o.IO.Out
 	default:
-		reportFile, err = os.OpenFile(o.Report, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+		// Opened now to fail early, but emptied only once the input
+		// proved readable: a failed command leaves the old report alone.
+		_, serr := os.Stat(o.Report)
+		reportExisted = serr == nil
+		reportFile, err = os.OpenFile(o.Report, os.O_WRONLY|os.O_CREATE, 0o644)
 		if err != nil {
 			return cmdutil.WithHint(cmdutil.UsageError("opening the report: %v", err), "Give --report a path in a folder that exists and is writable.")
 		}
 		defer reportFile.Close()
-		report = reportFile
+		reportOut = &truncatingWriter{f: reportFile}
+		report = reportOut
 	}
 
 	journal, removeJournal := o.Journal, false
@@ -355,8 +362,23 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 	if bar != nil {
 		bar.clear()
 	}
+	var inErr *handoff.InputError
+	if errors.As(err, &inErr) && sum.Total == 0 {
+		// Nothing was read or sent: no summary, and no report left behind.
+		if reportFile != nil {
+			reportFile.Close()
+			if !reportExisted {
+				os.Remove(o.Report)
+			}
+		}
+		return cmdutil.WithHint(err, `Give one target per line, or a CSV with a "target" (or "conversation") column.`)
+	}
 	if reportFile != nil {
-		if cerr := reportFile.Close(); cerr != nil && err == nil {
+		cerr := reportOut.truncate()
+		if closeErr := reportFile.Close(); cerr == nil {
+			cerr = closeErr
+		}
+		if cerr != nil && err == nil {
 			err = fmt.Errorf("writing the report: %w", cerr)
 		}
 	}
@@ -425,4 +447,27 @@ func printSummary(w io.Writer, s handoff.Summary, o *Options) {
 	if o.Report != "" && o.Report != "-" {
 		fmt.Fprintf(w, "report: %s\n", o.Report)
 	}
+}
+
+// truncatingWriter empties its file before the first write (or on
+// truncate), so that an existing report is replaced only by a run that
+// got going.
+type truncatingWriter struct {
+	f    *os.File
+	done bool
+}
+
+func (w *truncatingWriter) truncate() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	return w.f.Truncate(0)
+}
+
+func (w *truncatingWriter) Write(p []byte) (int, error) {
+	if err := w.truncate(); err != nil {
+		return 0, err
+	}
+	return w.f.Write(p)
 }
