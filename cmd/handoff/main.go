@@ -32,7 +32,7 @@ func Main() int {
 	ios := cmdutil.System()
 	f := factory.New(version, commit, date, ios)
 	cmd := root.NewCmdRoot(f)
-	err := cmd.ExecuteContext(ctx)
+	ran, err := cmd.ExecuteContextC(ctx)
 	if err == nil {
 		return cmdutil.ExitOK
 	}
@@ -43,6 +43,11 @@ func Main() int {
 	if isCobraUsageError(err) {
 		code = cmdutil.ExitUsage
 		err = cmdutil.WithHint(cmdutil.UsageError("%s", err), "Run: handoff --help")
+	}
+	// Every usage error ends with a hint line: when the command gave none,
+	// point at its help (which names the flags and shows examples).
+	if code == cmdutil.ExitUsage && cmdutil.HintOf(err) == "" && ran != nil {
+		err = cmdutil.WithHint(err, "Run: "+ran.CommandPath()+" --help")
 	}
 	var silent *cmdutil.SilentError
 	if !errors.As(err, &silent) {
