@@ -34,6 +34,7 @@ type Config struct {
 
 	// Added by the implementation; all optional.
 	Account       string        // account name, used in hints ("handoff account add NAME ...")
+	TokenSource   string        // where the token came from ("env HANDOFF_TOKEN_X", "credentials.yaml"), for the 401 hint
 	RetryBaseWait time.Duration // first backoff; 0 = 250ms (tests use a few ms)
 	RetryMaxWait  time.Duration // cap of one backoff (not of Retry-After); 0 = 8s
 	HTTPClient    *http.Client  // transport to use; its redirect policy and timeout are overridden

@@ -41,6 +41,7 @@ type Error struct {
 	RetryAfter time.Duration // RateLimited: the wait Wati asked for, when known
 	Attempts   int           // how many requests were sent
 	Account    string        // account name, when the client was given one (for hints)
+	TokenFrom  string        // where the token came from, when known (for the 401 hint)
 	Err        error         // underlying cause (network error, JSON error), if any
 }
 
@@ -131,6 +132,9 @@ func (e *Error) Hint() string {
 	}
 	switch e.Kind {
 	case KindUnauthorized:
+		if env, ok := strings.CutPrefix(e.TokenFrom, "env "); ok {
+			return fmt.Sprintf("The token comes from %s: set it to a valid token from Wati (Connector > API > API Tokens), or unset it to use the stored one.", env)
+		}
 		return fmt.Sprintf("Create a token in Wati (Connector > API > API Tokens), then run: handoff account add %s --with-token", acct)
 	case KindForbidden:
 		return "The token needs one of these scopes: " + e.scopeText() + ". A 403 can also mean a role, plan, channel or workspace restriction."

@@ -52,6 +52,7 @@ func (c *Client) retry(ctx context.Context, cl call, fullURL string, hdr http.He
 		werr.Attempts = attempt
 		if c.cfg.Account != "" {
 			werr.Account = c.cfg.Account
+			werr.TokenFrom = c.cfg.TokenSource
 		}
 		if !isRetryable(werr) {
 			return nil, werr

@@ -48,7 +48,7 @@ func clientFor(f *cmdutil.Factory, name string, dryRun bool) (*wati.Client, erro
 	if err != nil {
 		return nil, err
 	}
-	token, _, err := accounts.Token(acc.Name)
+	token, source, err := accounts.Token(acc.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -57,14 +57,15 @@ func clientFor(f *cmdutil.Factory, name string, dryRun bool) (*wati.Client, erro
 			"Run: handoff account add "+acc.Name+" --with-token")
 	}
 	cfg := wati.Config{
-		BaseURL:   acc.Endpoint,
-		API:       acc.API,
-		TenantID:  acc.TenantID,
-		Token:     token,
-		Channel:   acc.Channel,
-		Account:   acc.Name,
-		UserAgent: "handoff/" + f.Version,
-		DryRun:    dryRun,
+		BaseURL:     acc.Endpoint,
+		API:         acc.API,
+		TenantID:    acc.TenantID,
+		Token:       token,
+		Channel:     acc.Channel,
+		Account:     acc.Name,
+		TokenSource: source,
+		UserAgent:   "handoff/" + f.Version,
+		DryRun:      dryRun,
 	}
 	// HANDOFF_REQUEST_TIMEOUT, HANDOFF_DEADLINE, HANDOFF_DEBUG=api (token redacted)
 	cfg.RequestTimeout, cfg.Deadline = f.Settings.RequestTimeout, f.Settings.Deadline
