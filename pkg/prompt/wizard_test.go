@@ -162,7 +162,7 @@ func TestNameAndIntentCheckedAgain(t *testing.T) {
 		t.Fatalf("got %+v", a)
 	}
 	said := p.SaidText()
-	for _, s := range []string{"upper-case", "exists already", "too vague", "placeholder", "not an email address",
+	for _, s := range []string{`use "escalate-billing"`, "exists already", "too vague", "placeholder", "not an email address",
 		"No users of account sandbox known", "not in the directory of sandbox"} {
 		if !strings.Contains(said, s) {
 			t.Errorf("missing %q in:\n%s", s, said)

@@ -245,7 +245,7 @@ func TestScriptedInvalidLeavesFileUnchanged(t *testing.T) {
 		{`assignee escalate-billing --assignee-type robot --assignee x`, 2, "not one of team, user, bot"},
 		{`assignee escalate-billing --assignee-type bot --assignee 12345`, 2, ""}, // neither an id nor a name Wati can resolve here
 		{`escalate-billing --intent "` + intent + `" --account nope`, 3, "not connected"},
-		{`Bad_Name --intent x`, 2, "upper-case"},
+		{`Bad_Name --intent x`, 2, `use "bad-name"`},
 		{`intent missing-one --intent "` + intent + `"`, 5, "no action named missing-one"},
 	}
 	for _, c := range cases {
@@ -456,7 +456,7 @@ func TestAccessiblePipedInput(t *testing.T) {
 		t.Fatalf("saved %+v", a)
 	}
 	stderr := e.errOut.String()
-	for _, s := range []string{"Action name", "upper-case", "placeholder", "Enter a number between 1 and 3",
+	for _, s := range []string{"Action name", `use "bad-name"`, "placeholder", "Enter a number between 1 and 3",
 		"1. Billing", "team Legal is not in the directory of acme", "Summary"} {
 		if !strings.Contains(stderr, s) {
 			t.Errorf("stderr lacks %q:\n%s", s, stderr)
