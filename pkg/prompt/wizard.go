@@ -502,7 +502,7 @@ func (w *Wizard) stepAssignee(ctx context.Context, a *action.Action, g Given) er
 		current = assigneeValue(a.Assignee)
 	}
 	if len(entries) == 0 && t != action.Bot {
-		w.P.Say("No %s of account %s known yet: type it yourself (handoff directory add declares them for next time).", plural(t), a.Account)
+		w.P.Say("No %s of account %s known yet: type it yourself (handoff directory add declares them for next time).", textOf(t).plural, a.Account)
 	}
 	for {
 		choice := choiceTyped
@@ -521,7 +521,7 @@ func (w *Wizard) stepAssignee(ctx context.Context, a *action.Action, g Given) er
 			}
 			var err error
 			choice, err = w.P.Select(Select{
-				Title:       titleOf(t),
+				Title:       textOf(t).list,
 				Description: listingNote(listing, a.Account),
 				Options:     opts,
 				Default:     def,
@@ -541,8 +541,8 @@ func (w *Wizard) stepAssignee(ctx context.Context, a *action.Action, g Given) er
 			as = action.Assignee{Type: action.Bot}
 		case choiceTyped:
 			v, err := w.P.Input(Input{
-				Title:       typedTitle(t),
-				Description: typedHint(t),
+				Title:       textOf(t).typed,
+				Description: textOf(t).typedHint,
 				Default:     current,
 				Validate:    func(s string) error { return checkTyped(t, s) },
 			})
@@ -621,44 +621,23 @@ func entriesOf(l *directory.Listing, t action.AssigneeType) []directory.Entry {
 	return l.Of(directory.Kind(t))
 }
 
-func titleOf(t action.AssigneeType) string {
-	switch t {
-	case action.User:
-		return "User (operator)"
-	case action.Bot:
-		return "Bot"
-	}
-	return "Team"
+// typeText is what the assignee step says for each type: the list's title,
+// the plural used in "No teams of account X", and the title and hint of the
+// "type it yourself" question.
+type typeWords struct{ list, plural, typed, typedHint string }
+
+var typeText = map[action.AssigneeType]typeWords{
+	action.Team: {"Team", "teams", "Team name", "The team name exactly as it appears in Wati (e.g. Billing)."},
+	action.User: {"User (operator)", "users", "Operator email", "The email the operator signs in to Wati with."},
+	action.Bot:  {"Bot", "chatbots", "Chatbot id or name", "24 hexadecimal characters, or the chatbot's exact name (resolved to its id)."},
 }
 
-func plural(t action.AssigneeType) string {
-	switch t {
-	case action.User:
-		return "users"
-	case action.Bot:
-		return "chatbots"
+// textOf returns typeText for t; an unknown type reads as a team, as before.
+func textOf(t action.AssigneeType) typeWords {
+	if v, ok := typeText[t]; ok {
+		return v
 	}
-	return "teams"
-}
-
-func typedTitle(t action.AssigneeType) string {
-	switch t {
-	case action.User:
-		return "Operator email"
-	case action.Bot:
-		return "Chatbot id or name"
-	}
-	return "Team name"
-}
-
-func typedHint(t action.AssigneeType) string {
-	switch t {
-	case action.User:
-		return "The email the operator signs in to Wati with."
-	case action.Bot:
-		return "24 hexadecimal characters, or the chatbot's exact name (resolved to its id)."
-	}
-	return "The team name exactly as it appears in Wati (e.g. Billing)."
+	return typeText[action.Team]
 }
 
 func entryLabel(e directory.Entry) string {
