@@ -394,6 +394,11 @@ func (c *Client) snippet(b []byte) string {
 }
 
 // decode reads a read's JSON answer into v, or returns a Malformed error.
+// missing is the error for an answer that decodes but lacks a field the call needs.
+func (c *Client) missing(cl call, resp *response, what string) error {
+	return &Error{Kind: KindMalformed, Op: cl.op, Status: resp.status, Msg: "the answer has no " + what + ": " + c.snippet(resp.body)}
+}
+
 func (c *Client) decode(cl call, resp *response, v any) error {
 	if err := json.Unmarshal(resp.body, v); err != nil {
 		return &Error{Kind: KindMalformed, Op: cl.op, Status: resp.status, Msg: "cannot read the answer: " + c.snippet(resp.body), Err: err}

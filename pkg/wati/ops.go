@@ -244,7 +244,7 @@ func (c *Client) GetContact(ctx context.Context, t Target) (*Contact, error) {
 		return nil, err
 	}
 	if ct.ID == "" && ct.WaID == "" && ct.Phone == "" {
-		return nil, &Error{Kind: KindMalformed, Op: op, Status: resp.status, Msg: "the answer has no contact: " + c.snippet(resp.body)}
+		return nil, c.missing(cl, resp, "contact")
 	}
 	if ct.Teams == nil {
 		ct.Teams = []string{}
@@ -298,7 +298,7 @@ func (c *Client) ListContacts(ctx context.Context, page, size int) (*ContactPage
 	case v.Contacts != nil:
 		out.Contacts = *v.Contacts
 	default:
-		return nil, &Error{Kind: KindMalformed, Op: op, Status: resp.status, Msg: "the answer has no contact_list: " + c.snippet(resp.body)}
+		return nil, c.missing(cl, resp, "contact_list")
 	}
 	if v.PageNumber > 0 {
 		out.PageNumber = v.PageNumber
@@ -338,7 +338,7 @@ func (c *Client) ListChatbots(ctx context.Context) ([]Chatbot, error) {
 				return nil, err
 			}
 			if v.List == nil {
-				return nil, &Error{Kind: KindMalformed, Op: cl.op, Status: resp.status, Msg: "the answer has no chatbot list: " + c.snippet(resp.body)}
+				return nil, c.missing(cl, resp, "chatbot list")
 			}
 			return *v.List, nil
 		}
@@ -363,7 +363,7 @@ func (c *Client) ListChatbots(ctx context.Context) ([]Chatbot, error) {
 			return nil, err
 		}
 		if v.List == nil {
-			return nil, &Error{Kind: KindMalformed, Op: cl.op, Status: resp.status, Msg: "the answer has no chatbot_list: " + c.snippet(resp.body)}
+			return nil, c.missing(cl, resp, "chatbot_list")
 		}
 		fresh := 0
 		for _, b := range *v.List {
@@ -404,7 +404,7 @@ func (c *Client) ListChannels(ctx context.Context) ([]Channel, error) {
 		return nil, err
 	}
 	if v.Channels == nil {
-		return nil, &Error{Kind: KindMalformed, Op: cl.op, Status: resp.status, Msg: "the answer has no channels: " + c.snippet(resp.body)}
+		return nil, c.missing(cl, resp, "channels")
 	}
 	return *v.Channels, nil
 }
@@ -436,7 +436,7 @@ func (c *Client) ListMessages(ctx context.Context, t Target, page, size int) ([]
 		return nil, err
 	}
 	if v.List == nil {
-		return nil, &Error{Kind: KindMalformed, Op: op, Status: resp.status, Msg: "the answer has no message_list: " + c.snippet(resp.body)}
+		return nil, c.missing(cl, resp, "message_list")
 	}
 	return *v.List, nil
 }
