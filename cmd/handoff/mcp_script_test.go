@@ -17,6 +17,8 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/handoff-dev/handoff/pkg/mcp/mcptest"
 )
 
 // mcpEnvKeys are the variables a `handoff mcp` started by mcp-client gets
@@ -113,6 +115,9 @@ func init() {
 		client := sdk.NewClient(&sdk.Implementation{Name: "testscript", Version: "1"}, &sdk.ClientOptions{
 			ToolListChangedHandler: func(context.Context, *sdk.ToolListChangedRequest) { changed <- struct{}{} },
 		})
+		// Every result is checked against the tool's advertised outputSchema.
+		var schemaErrs []string
+		mcptest.Check(func(format string, a ...any) { schemaErrs = append(schemaErrs, fmt.Sprintf(format, a...)) }, client)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		cs, err := client.Connect(ctx, transport, &sdk.ClientSessionOptions{ProtocolVersion: protocol})
@@ -212,6 +217,9 @@ func init() {
 			_ = transcript.Sync()
 		}
 		fmt.Fprint(ts.Stderr(), stderr.String())
+		if len(schemaErrs) > 0 {
+			ts.Fatalf("mcp-client: %d result(s) do not hold to the outputSchema, first: %s", len(schemaErrs), schemaErrs[0])
+		}
 		if bad := nonProtocolLines(raw.Bytes()); len(bad) > 0 {
 			ts.Fatalf("mcp-client: handoff mcp wrote %d line(s) on stdout that are not JSON-RPC messages, first: %q", len(bad), bad[0])
 		}

@@ -9,12 +9,14 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/handoff"
+	"github.com/handoff-dev/handoff/pkg/wati"
 )
 
 // Loader reads the actions folder: the valid actions, and one line for each
@@ -261,6 +263,9 @@ func (s *Server) parseArgs(raw json.RawMessage) (args, error) {
 	if !ok {
 		return a, errors.New("conversation must be a string, such as \"+14155552671\"")
 	}
+	if n := utf8.RuneCountInString(conv); n > MaxConversationLength {
+		return a, fmt.Errorf("conversation is too long (%d characters, at most %d): give the customer's WhatsApp number (+14155552671), a Wati conversation id or Channel:Phone", n, MaxConversationLength)
+	}
 	if strings.TrimSpace(conv) == "" {
 		return a, errors.New("conversation is empty: give the customer's WhatsApp number (+14155552671), a Wati conversation id or Channel:Phone")
 	}
@@ -269,14 +274,16 @@ func (s *Server) parseArgs(raw json.RawMessage) (args, error) {
 		if !ok {
 			return a, errors.New("note must be a string")
 		}
-		if len([]rune(n)) > MaxNoteLength {
-			return a, fmt.Errorf("note is too long (%d characters, at most %d)", len([]rune(n)), MaxNoteLength)
+		if c := utf8.RuneCountInString(n); c > MaxNoteLength {
+			return a, fmt.Errorf("note is too long (%d characters, at most %d)", c, MaxNoteLength)
 		}
 		a.Note = strings.TrimSpace(n)
 	}
 	// The schema is the contract; the checks above only word its errors.
 	if err := s.schema.Validate(m); err != nil {
-		return a, fmt.Errorf("invalid arguments: %v", err)
+		// Never reached by the checks above; cut so that no argument is
+		// echoed at length.
+		return a, fmt.Errorf("invalid arguments: %s", cut(err.Error(), 200))
 	}
 	a.Conversation = strings.TrimSpace(conv)
 	return a, nil
@@ -352,15 +359,40 @@ func fill(r handoff.Result, a *action.Action, conv string) handoff.Result {
 }
 
 func result(out Output) *sdk.CallToolResult {
+	// The output schema says requests is an array: never null, even when
+	// the call stopped before any request.
+	if out.Requests == nil {
+		out.Requests = []wati.Request{}
+	}
 	text := out.Summary
 	if out.Hint != "" {
 		text += "\nFor the people running this server: " + out.Hint
 	}
-	return &sdk.CallToolResult{
-		Content:           []sdk.Content{&sdk.TextContent{Text: text}},
-		StructuredContent: out,
-		IsError:           !out.OK,
+	return ToolResult(text, out, !out.OK)
+}
+
+// ToolResult is a tool's answer: the text for the agent, then (as MCP
+// 2025-06-18 recommends for clients that ignore structuredContent) the JSON
+// of the structured result, which must match the tool's outputSchema.
+func ToolResult(text string, structured any, isError bool) *sdk.CallToolResult {
+	b, err := json.Marshal(structured)
+	if err != nil {
+		b = []byte(`{}`)
 	}
+	return &sdk.CallToolResult{
+		Content:           []sdk.Content{&sdk.TextContent{Text: text}, &sdk.TextContent{Text: string(b)}},
+		StructuredContent: json.RawMessage(b),
+		IsError:           isError,
+	}
+}
+
+// cut shortens s to at most n characters.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
 }
 
 // summary says what happened and what the agent does next.
@@ -380,15 +412,25 @@ func summary(a *action.Action, out Output) string {
 		}
 		return b.String()
 	case "dry-run":
-		var reqs []string
+		// A dry run sends reads (a team action reads the contact's teams)
+		// and records the writes it would send: say which is which.
+		var reads, writes []string
 		for _, r := range out.Requests {
-			reqs = append(reqs, r.Method+" "+r.URL)
+			if r.Status != 0 {
+				reads = append(reads, fmt.Sprintf("%s %s (%d)", r.Method, r.URL, r.Status))
+			} else {
+				writes = append(writes, r.Method+" "+r.URL)
+			}
 		}
-		s := fmt.Sprintf("Dry run (read-only server): nothing was sent to Wati, and conversation %s has not changed hands. A real call would hand it to %s", out.Target, who)
-		if len(reqs) > 0 {
-			s += " with " + strings.Join(reqs, "; ")
+		s := fmt.Sprintf("Dry run (read-only server): nothing was changed in Wati, and conversation %s has not changed hands. A real call would hand it to %s", out.Target, who)
+		if len(writes) > 0 {
+			s += " with " + strings.Join(writes, "; ")
 		}
-		return s + "."
+		s += "."
+		if len(reads) > 0 {
+			s += " To show what would change, it read: " + strings.Join(reads, "; ") + "."
+		}
+		return s
 	case "unknown":
 		return "Outcome unknown: " + out.Error + ". The request may have reached Wati. Do not call this tool again for this conversation; tell the customer a person will follow up, and let a person check the conversation in Wati."
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/handoff"
+	"github.com/handoff-dev/handoff/pkg/mcp/mcptest"
 	"github.com/handoff-dev/handoff/pkg/wati"
 )
 
@@ -80,6 +81,7 @@ func connect(t *testing.T, s *Server, copts *sdk.ClientOptions) *sdk.ClientSessi
 		t.Fatal(err)
 	}
 	c := sdk.NewClient(&sdk.Implementation{Name: "test-client", Version: "1"}, copts)
+	mcptest.Check(t.Errorf, c)
 	cs, err := c.Connect(ctx, ct, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -352,7 +354,7 @@ func TestReadOnlyRunsDryAndSaysSo(t *testing.T) {
 	if len(calls) != 1 || !calls[0].DryRun {
 		t.Fatalf("calls %+v: want one dry run", calls)
 	}
-	if res.IsError || out.Outcome != "dry-run" || !strings.Contains(text(res), "nothing was sent to Wati") {
+	if res.IsError || out.Outcome != "dry-run" || !strings.Contains(text(res), "nothing was changed in Wati") {
 		t.Errorf("dry run: %+v %s", out, text(res))
 	}
 }

@@ -18,6 +18,9 @@ import (
 // MaxNoteLength bounds the note an agent may attach to a call.
 const MaxNoteLength = 2000
 
+// MaxConversationLength bounds the conversation argument (characters).
+const MaxConversationLength = 200
+
 // Descriptions of the two tool arguments; the same text in MCP and OpenAI.
 const (
 	conversationDescription = "The customer's conversation in Wati: their WhatsApp phone number in international " +
@@ -34,7 +37,7 @@ func InputSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{
 		Type: "object",
 		Properties: map[string]*jsonschema.Schema{
-			"conversation": {Type: "string", Description: conversationDescription, MinLength: jsonschema.Ptr(1), MaxLength: jsonschema.Ptr(200)},
+			"conversation": {Type: "string", Description: conversationDescription, MinLength: jsonschema.Ptr(1), MaxLength: jsonschema.Ptr(MaxConversationLength)},
 			"note":         {Type: "string", Description: noteDescription, MaxLength: jsonschema.Ptr(MaxNoteLength)},
 		},
 		PropertyOrder:        []string{"conversation", "note"},
@@ -99,6 +102,16 @@ func botName(as action.Assignee) string {
 	return as.BotID
 }
 
+// ReadOnlyDoes says what a call of a read-only server sends to Wati: team
+// actions read the contact (to name the teams a real call would replace or
+// keep), the others send nothing.
+func ReadOnlyDoes(a *action.Action) string {
+	if a.Assignee.Type == action.Team {
+		return "calls are dry runs; nothing is changed in Wati. A call reads the contact's current teams (one GET /contacts request) and sends nothing else."
+	}
+	return "calls are dry runs; nothing is sent to Wati."
+}
+
 // Description is the tool's description: the intent (when to call it),
 // then what it does.
 func Description(a *action.Action, readOnly bool) string {
@@ -108,7 +121,7 @@ func Description(a *action.Action, readOnly bool) string {
 	}
 	d := "Use when: " + intent + "\n\n" + Does(a)
 	if readOnly {
-		d += "\n\n(Read-only server: calls are dry runs; nothing is sent to Wati.)"
+		d += "\n\n(Read-only server: " + ReadOnlyDoes(a) + ")"
 	}
 	return d
 }

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/spf13/cobra"
 
 	"github.com/handoff-dev/handoff/pkg/action"
@@ -77,8 +76,12 @@ adding, editing or deleting an action file updates the tools and notifies the cl
 stdout carries nothing but the protocol; notices and warnings go to stderr
 (HANDOFF_DEBUG=mcp also logs the protocol there).
 
-With --read-only the tools are listed as usual but every call is a dry run: the result
-shows the requests that would be sent, and nothing reaches Wati. Use it to try an agent.
+With --read-only the tools are listed as usual but every call is a dry run: nothing is
+changed in Wati, and the result shows the requests a real call would send. User and bot
+actions send nothing at all. Team actions make one read, with the account's token: GET
+/api/ext/v3/contacts/{target}, for the contact's current teams, so that the result can
+name the teams a real call would replace (or keep); the result lists that read with its
+status. Use it to try an agent.
 
 Tool hints: team actions are destructive (they replace the contact's teams, unless
 keep_teams is set) and idempotent; user and bot-operator actions are idempotent and not
@@ -110,7 +113,7 @@ command (HANDOFF_TOKEN_<ACCOUNT> can be set in the client's "env" block).`,
 			return runMCP(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.ReadOnly, "read-only", false, "list the tools but run every call as a dry run (nothing is sent to Wati)")
+	cmd.Flags().BoolVar(&opts.ReadOnly, "read-only", false, "list the tools but run every call as a dry run: nothing is changed in Wati (team actions read the contact)")
 	cmd.Flags().BoolVar(&opts.Watch, "watch", true, "follow the actions folder and update the tools when files change")
 	return cmd
 }
@@ -203,7 +206,9 @@ func runMCP(ctx context.Context, opts *Options) error {
 			}
 		}()
 	}
-	t := &sdk.IOTransport{Reader: io.NopCloser(opts.IO.In), Writer: nopWriteCloser{opts.IO.Out}}
+	// Our transport answers malformed lines instead of ending the session,
+	// and lets the calls in flight finish when stdin closes.
+	t := &hmcp.StdioTransport{In: opts.IO.In, Out: opts.IO.Out, Logf: logf}
 	err = srv.Run(ctx, t)
 	cancel()
 	wg.Wait()
@@ -229,10 +234,6 @@ func checkDir(dir string) error {
 	}
 	return nil
 }
-
-type nopWriteCloser struct{ io.Writer }
-
-func (nopWriteCloser) Close() error { return nil }
 
 func orDash(s, alt string) string {
 	if s != "" {

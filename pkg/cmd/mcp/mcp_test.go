@@ -18,6 +18,7 @@ import (
 	"github.com/handoff-dev/handoff/pkg/cmd/factory"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 	hmcp "github.com/handoff-dev/handoff/pkg/mcp"
+	"github.com/handoff-dev/handoff/pkg/mcp/mcptest"
 )
 
 func TestFlags(t *testing.T) {
@@ -178,6 +179,7 @@ func (e *env) serve(readOnly bool) *session {
 	c := sdk.NewClient(&sdk.Implementation{Name: "test", Version: "1"}, &sdk.ClientOptions{
 		ToolListChangedHandler: func(context.Context, *sdk.ToolListChangedRequest) { s.changed <- struct{}{} },
 	})
+	mcptest.Check(e.t.Errorf, c)
 	cs, err := c.Connect(ctx, &sdk.IOTransport{Reader: outR, Writer: inW}, nil)
 	if err != nil {
 		cancel()
@@ -336,3 +338,7 @@ func TestTerminalNotice(t *testing.T) {
 		t.Errorf("stdout %q", out.String())
 	}
 }
+
+// TestMain fails the package when its tests checked no tool result against
+// an outputSchema.
+func TestMain(m *testing.M) { mcptest.Main(m) }

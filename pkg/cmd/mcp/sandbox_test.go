@@ -185,3 +185,46 @@ func TestListChangedWhenAFileIsAdded(t *testing.T) {
 		t.Errorf("stderr %q does not report the new tool", s.stderr.String())
 	}
 }
+
+// TestReadOnlySendsOnlyTheReadsItNames: under --read-only the sandbox sees
+// exactly the reads the help and the result name (one contact read for a
+// team action) and no write; user and bot actions send nothing.
+func TestReadOnlySendsOnlyTheReadsItNames(t *testing.T) {
+	sb := startSandbox(t)
+	e := newEnv(t)
+	e.copyExamples()
+	e.addAccount("sandbox", sb.URL(), sb.Token())
+	s := e.serve(true)
+
+	for _, name := range []string{"vip-account-manager", "start-return", "back-to-bot"} {
+		res, out, all := s.call(t, name, map[string]any{"conversation": "14155552671"})
+		if res.IsError || out.Outcome != "dry-run" || strings.Contains(all, "it read:") {
+			t.Errorf("%s: %s", name, all)
+		}
+		if got := sb.Requests(); len(got) != 0 {
+			t.Fatalf("%s under --read-only sent %+v", name, got)
+		}
+	}
+	res, out, all := s.call(t, "escalate-billing", map[string]any{"conversation": "14155552671"})
+	if res.IsError || out.Outcome != "dry-run" || !slices.Equal(out.Replaced, []string{"Support"}) {
+		t.Fatalf("team dry run: %s", all)
+	}
+	got := sb.Requests()
+	if len(got) != 1 || got[0].Method != "GET" || got[0].Path != "/api/ext/v3/contacts/14155552671" {
+		t.Fatalf("a read-only team call sent %+v, want the one contact read", got)
+	}
+	if !strings.Contains(all, "it read: GET "+sb.URL()+"/api/ext/v3/contacts/14155552671 (200)") ||
+		!strings.Contains(all, "with PUT "+sb.URL()+"/api/ext/v3/contacts/teams") {
+		t.Errorf("the summary does not name the read and the write: %s", all)
+	}
+	if c, _ := sb.Contact("14155552671"); !slices.Equal(c.Teams, []string{"Support"}) {
+		t.Errorf("sandbox teams changed under --read-only: %v", c.Teams)
+	}
+	tools := s.tools(t)
+	if d := tools["escalate-billing"].Description; !strings.Contains(d, "reads the contact's current teams (one GET /contacts request) and sends nothing else") {
+		t.Errorf("team tool description under --read-only: %q", d)
+	}
+	if d := tools["vip-account-manager"].Description; !strings.Contains(d, "nothing is sent to Wati") {
+		t.Errorf("user tool description under --read-only: %q", d)
+	}
+}
