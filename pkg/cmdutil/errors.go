@@ -19,6 +19,7 @@ const (
 	ExitNotFound    = exitcode.NotFound
 	ExitUnavailable = exitcode.Unavailable
 	ExitUnknown     = exitcode.Unknown
+	ExitHuman       = exitcode.Human
 	ExitCancel      = exitcode.Cancel
 )
 

@@ -17,6 +17,7 @@ const (
 	Unavailable = 6
 	Unknown     = 7
 	Cancel      = 130
+	Human       = 10 // handoff status: a human holds the conversation, do not reply (0: the bot does)
 )
 
 // Error is an error with the exit code it maps to and a hint saying what

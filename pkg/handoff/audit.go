@@ -33,6 +33,7 @@ type AuditRecord struct {
 	Source     string    `json:"source,omitempty"` // assign | batch | mcp
 	Note       string    `json:"note,omitempty"`
 	PID        int       `json:"pid,omitempty"`
+	Kind       string    `json:"kind,omitempty"` // as Result.Kind (operator, teams, chatbot, bot-operator), or release
 }
 
 func recordOf(r Result, source, note string) AuditRecord {
@@ -50,6 +51,7 @@ func recordOf(r Result, source, note string) AuditRecord {
 		Replaced:   r.Replaced,
 		Teams:      r.Teams,
 		Source:     source,
+		Kind:       r.Kind,
 		Note:       note,
 		PID:        os.Getpid(),
 	}

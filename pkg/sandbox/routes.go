@@ -287,6 +287,7 @@ func (s *Server) v3Messages(w http.ResponseWriter, r *apiRequest) {
 		writeError(w, f.status, f.msg)
 		return
 	}
+	s.ws.settle(v, s.ws.now())
 	newest := make([]message, len(v.messages))
 	for i, m := range v.messages {
 		newest[len(v.messages)-1-i] = m

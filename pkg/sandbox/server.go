@@ -47,6 +47,13 @@ type Options struct {
 	Log              io.Writer     // one line per request; nil = silent
 	RandSeed         uint64        // fault injection randomness; 0 = from the clock
 	Now              func() time.Time
+
+	// Human replies (replies.go): after an assignment to an operator or a
+	// team, a person replies ReplyAfter later (± ReplyJitter, a fraction),
+	// except for the share Unanswered of assignments. 0: nobody replies.
+	ReplyAfter  time.Duration
+	ReplyJitter float64
+	Unanswered  float64
 }
 
 // Server is one sandbox.
@@ -95,6 +102,9 @@ func New(opts Options) (*Server, error) {
 	if opts.FailRate < 0 || opts.FailRate > 1 {
 		return nil, fmt.Errorf("fail rate %v is not between 0 and 1", opts.FailRate)
 	}
+	if opts.ReplyAfter < 0 || opts.ReplyJitter < 0 || opts.ReplyJitter > 1 || opts.Unanswered < 0 || opts.Unanswered > 1 {
+		return nil, errors.New("the reply delay cannot be negative; its jitter and the unanswered share are between 0 and 1")
+	}
 	if opts.RateLimit < 0 || opts.GenerateContacts < 0 || opts.Latency < 0 {
 		return nil, errors.New("rate limit, generated contacts and latency cannot be negative")
 	}
@@ -129,7 +139,9 @@ func New(opts Options) (*Server, error) {
 		secrets = append(secrets, t)
 	}
 	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	return &Server{opts: opts, ws: ws, secrets: secrets, rnd: rand.New(rand.NewPCG(rs, rs^0x9e3779b97f4a7c15)), closing: make(chan struct{})}, nil
+	srv := &Server{opts: opts, ws: ws, secrets: secrets, rnd: rand.New(rand.NewPCG(rs, rs^0x9e3779b97f4a7c15)), closing: make(chan struct{})}
+	ws.replies = &replies{after: opts.ReplyAfter, jitter: opts.ReplyJitter, unanswered: opts.Unanswered, roll: srv.roll}
+	return srv, nil
 }
 
 // Token is the main token; TenantID the v1 tenant.

@@ -36,6 +36,7 @@ type ConversationState struct {
 func (s *Server) State(phones ...string) State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ws.settleAll()
 	st := State{Contacts: []ContactState{}, ChatbotStarts: map[string]int{}}
 	add := func(c *contact) {
 		cs := ContactState{WaID: c.phone, Name: c.name, Teams: append([]string{}, c.teams...), Conversations: []ConversationState{}}

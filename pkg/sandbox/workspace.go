@@ -41,6 +41,7 @@ type message struct {
 	Created        string `json:"created"`
 	ConversationID string `json:"conversation_id"`
 	EventType      string `json:"event_type"`
+	Type           string `json:"type,omitempty"`
 	Text           string `json:"text"`
 	Owner          bool   `json:"owner"`
 	OperatorName   string `json:"operator_name,omitempty"`
@@ -64,12 +65,14 @@ type conversation struct {
 	assignee *Assignee
 	starts   int
 	messages []message // oldest first
+	pending  *pendingReply
 }
 
 // workspace is the sandbox's state; Server guards it with a mutex.
 type workspace struct {
 	teams     map[string]bool
 	operators map[string]*operator // lower-case email
+	opList    []*operator          // in seed order
 	chatbots  []*chatbot
 	botByID   map[string]*chatbot
 	channels  []*channel
@@ -81,6 +84,8 @@ type workspace struct {
 	tokens    map[string][]string // extra tokens → scopes
 	msgSeq    int
 	now       func() time.Time
+	replies   *replies // human replies after an assignment (replies.go)
+	replySeq  int
 }
 
 var seedTime = time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)
@@ -107,7 +112,9 @@ func newWorkspace(s *Seed, generate int, now func() time.Time) (*workspace, erro
 		ws.teams[t] = true
 	}
 	for _, o := range s.Operators {
-		ws.operators[strings.ToLower(o.Email)] = &operator{id: derivedID("operator", strings.ToLower(o.Email)), email: o.Email, name: o.Name}
+		op := &operator{id: derivedID("operator", strings.ToLower(o.Email)), email: o.Email, name: o.Name}
+		ws.operators[strings.ToLower(o.Email)] = op
+		ws.opList = append(ws.opList, op)
 	}
 	for _, b := range s.Chatbots {
 		cb := &chatbot{ID: b.ID, Name: b.Name, Created: b.Created}
@@ -184,10 +191,18 @@ func (ws *workspace) addContact(c *contact) {
 }
 
 func (ws *workspace) addMessage(v *conversation, m message, at time.Time) {
+	ws.settle(v, at) // a reply due before this event comes first
 	ws.msgSeq++
 	m.ID = fmt.Sprintf("3e55a9e0%016x", ws.msgSeq)
 	m.ConversationID = v.id
-	m.Created = at.UTC().Format(time.RFC3339)
+	m.Created = at.UTC().Format(createdLayout)
+	// Every event carries the operator who holds the conversation when it
+	// happens (MessageDto's assigned_id), none while the bot has it.
+	if m.AssignedID == "" && v.assignee != nil && v.assignee.Type == "operator" {
+		if op := ws.operators[strings.ToLower(v.assignee.Email)]; op != nil {
+			m.AssignedID = op.id
+		}
+	}
 	if len(v.messages) >= maxMessages { // a long benchmark must not grow memory
 		n := copy(v.messages, v.messages[len(v.messages)-maxMessages+1:])
 		v.messages = v.messages[:n]
@@ -196,6 +211,10 @@ func (ws *workspace) addMessage(v *conversation, m message, at time.Time) {
 }
 
 const maxMessages = 200
+
+// createdLayout is RFC 3339 with milliseconds, as Wati's created values
+// carry a fraction of a second.
+const createdLayout = "2006-01-02T15:04:05.000Z07:00"
 
 // ----- target resolution, as Wati's {target} works -----
 
@@ -338,15 +357,19 @@ func contains(list []string, s string) bool {
 func (ws *workspace) assignOperator(v *conversation, email *string) *failure {
 	now := ws.now()
 	if email == nil {
+		ws.settle(v, now)
 		v.assignee = &Assignee{Type: "bot"}
+		v.pending = nil
 		ws.addMessage(v, message{EventType: "ticket", Text: "Assigned to the bot"}, now)
 	} else {
 		op := ws.operators[strings.ToLower(*email)]
 		if op == nil {
 			return fail(http.StatusNotFound, "Operator %s not found", *email)
 		}
+		ws.settle(v, now)
 		v.assignee = &Assignee{Type: "operator", Email: op.email, Name: op.name}
 		ws.addMessage(v, message{EventType: "ticket", Text: "Assigned to " + op.name, OperatorName: op.name, AssignedID: op.id}, now)
+		ws.scheduleReply(v, op)
 	}
 	v.contact.updated = now
 	return nil
@@ -358,7 +381,9 @@ func (ws *workspace) startChatbot(v *conversation, id string) *failure {
 		return fail(http.StatusNotFound, "Chatbot %s not found", id)
 	}
 	now := ws.now()
+	ws.settle(v, now)
 	v.assignee = &Assignee{Type: "chatbot", ChatbotID: b.ID, ChatbotName: b.Name}
+	v.pending = nil
 	v.starts++
 	ws.addMessage(v, message{EventType: "chatbot", Text: "Chatbot " + b.Name + " started"}, now)
 	v.contact.updated = now
@@ -373,6 +398,10 @@ func (ws *workspace) setTeams(c *contact, teams []string) *failure {
 	}
 	c.teams = dedupe(teams)
 	c.updated = ws.now()
+	if v := teamConversation(c); v != nil {
+		ws.settle(v, c.updated)
+		ws.scheduleReply(v, nil)
+	}
 	return nil
 }
 

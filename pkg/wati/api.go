@@ -123,6 +123,10 @@ type Message struct {
 	Owner          bool   `json:"owner"`
 	OperatorName   string `json:"operator_name"`
 	AssignedID     string `json:"assigned_id"`
+	// Also documented by Wati's MessageDto (wati-api.json); all nullable.
+	Type     string `json:"type"`      // message type (text, image, ...)
+	BotType  string `json:"bot_type"`  // set when a bot sent it
+	TicketID string `json:"ticket_id"` // the ticket (assignment period) it belongs to
 }
 
 // Operations the Client offers (signatures are the contract):

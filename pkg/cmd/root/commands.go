@@ -15,7 +15,9 @@ import (
 	actionCmd "github.com/handoff-dev/handoff/pkg/cmd/action"
 	assignCmd "github.com/handoff-dev/handoff/pkg/cmd/assign"
 	logCmd "github.com/handoff-dev/handoff/pkg/cmd/log"
+	releaseCmd "github.com/handoff-dev/handoff/pkg/cmd/release"
 	schemaCmd "github.com/handoff-dev/handoff/pkg/cmd/schema"
+	statusCmd "github.com/handoff-dev/handoff/pkg/cmd/status"
 	validateCmd "github.com/handoff-dev/handoff/pkg/cmd/validate"
 )
 
@@ -27,6 +29,8 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(actionCmd.NewCmdAction(f))
 	root.AddCommand(assignCmd.NewCmdAssign(f, nil))
 	root.AddCommand(logCmd.NewCmdLog(f, nil))
+	root.AddCommand(statusCmd.NewCmdStatus(f, nil))
+	root.AddCommand(releaseCmd.NewCmdRelease(f, nil))
 	root.AddCommand(configureCmd.NewCmdConfigure(f, nil))
 	root.AddCommand(mcpCmd.NewCmdMCP(f, nil))
 	root.AddCommand(exportCmd.NewCmdExport(f, nil))

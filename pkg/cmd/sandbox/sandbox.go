@@ -31,6 +31,9 @@ type Options struct {
 	Latency          time.Duration
 	FailRate         float64
 	RateLimit        int
+	ReplyAfter       time.Duration
+	ReplyJitter      float64
+	Unanswered       float64
 	Quiet            bool
 	JSON             bool
 
@@ -71,6 +74,14 @@ Faults, to see how handoff copes:
                     lost: "outcome unknown") or 503 (nothing applied)
   --rate-limit N    answer 429 with Retry-After beyond N requests a second
 
+People who answer (for handoff status and handoff stats):
+  --reply-after DUR after a conversation is assigned to an operator or a team,
+                    a person replies that long after (0: nobody replies); the
+                    reply is a message with owner true, operator_name and
+                    assigned_id, as Wati's messages carry them
+  --reply-jitter F  vary the delay by ± that fraction (default 0.5)
+  --unanswered F    the share of assignments nobody ever answers (default 0.2)
+
 Inspection (no token needed, none shown):
   GET /_sandbox/state[?contact=PHONE]   teams, assignees, chatbot starts
   GET /_sandbox/requests[?path=TEXT]    the request log (token never logged)`,
@@ -84,6 +95,9 @@ Inspection (no token needed, none shown):
   # 10 000 extra contacts, slow and flaky, rate-limited
   handoff sandbox --generate-contacts 10000 --latency 200ms --fail-rate 0.1 --rate-limit 50
 
+  # people answer handoffs 30s later (± 50%), one in five never
+  handoff sandbox --reply-after 30s --reply-jitter 0.5 --unanswered 0.2
+
   # your own workspace
   cp configs/sandbox.yaml my-workspace.yaml && handoff sandbox --seed my-workspace.yaml
 
@@ -94,8 +108,12 @@ Inspection (no token needed, none shown):
 			if opts.FailRate < 0 || opts.FailRate > 1 {
 				return cmdutil.WithHint(cmdutil.UsageError("--fail-rate %v is not between 0 and 1", opts.FailRate), "Use a fraction, e.g. --fail-rate 0.1 for one write in ten.")
 			}
-			if opts.RateLimit < 0 || opts.GenerateContacts < 0 || opts.Latency < 0 {
-				return cmdutil.UsageError("--rate-limit, --generate-contacts and --latency cannot be negative")
+			if opts.RateLimit < 0 || opts.GenerateContacts < 0 || opts.Latency < 0 || opts.ReplyAfter < 0 {
+				return cmdutil.UsageError("--rate-limit, --generate-contacts, --latency and --reply-after cannot be negative")
+			}
+			if opts.ReplyJitter < 0 || opts.ReplyJitter > 1 || opts.Unanswered < 0 || opts.Unanswered > 1 {
+				return cmdutil.WithHint(cmdutil.UsageError("--reply-jitter %v and --unanswered %v must be between 0 and 1", opts.ReplyJitter, opts.Unanswered),
+					"Use fractions, e.g. --reply-jitter 0.5 --unanswered 0.2.")
 			}
 			if opts.Token == "" || strings.ContainsAny(opts.Token, " \t\r\n") {
 				return cmdutil.UsageError("--token must be non-empty and without spaces")
@@ -118,12 +136,15 @@ Inspection (no token needed, none shown):
 	fl.DurationVar(&opts.Latency, "latency", 0, "delay every answer by this long")
 	fl.Float64Var(&opts.FailRate, "fail-rate", 0, "fraction of writes answered 500 or 503 (0 to 1)")
 	fl.IntVar(&opts.RateLimit, "rate-limit", 0, "answer 429 beyond N requests a second (0: no limit)")
+	fl.DurationVar(&opts.ReplyAfter, "reply-after", 0, "a person replies this long after an assignment to an operator or team (0: nobody replies)")
+	fl.Float64Var(&opts.ReplyJitter, "reply-jitter", 0.5, "vary the reply delay by ± this fraction (0 to 1)")
+	fl.Float64Var(&opts.Unanswered, "unanswered", 0.2, "share of assignments nobody answers, with --reply-after (0 to 1)")
 	fl.BoolVar(&opts.Quiet, "quiet", false, "do not log each request on stderr (for benchmarks)")
 	fl.BoolVar(&opts.JSON, "json", false, "print the start banner as one JSON object")
 	_ = cmd.RegisterFlagCompletionFunc("seed", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
 	})
-	for _, name := range []string{"addr", "token", "tenant-id", "generate-contacts", "latency", "fail-rate", "rate-limit"} {
+	for _, name := range []string{"addr", "token", "tenant-id", "generate-contacts", "latency", "fail-rate", "rate-limit", "reply-after", "reply-jitter", "unanswered"} {
 		_ = cmd.RegisterFlagCompletionFunc(name, cobra.NoFileCompletions)
 	}
 	return cmd
@@ -158,6 +179,7 @@ func runSandbox(ctx context.Context, opts *Options) error {
 	srv, err := sandbox.New(sandbox.Options{
 		Token: opts.Token, TenantID: opts.TenantID, Seed: seed, GenerateContacts: opts.GenerateContacts,
 		Latency: opts.Latency, FailRate: opts.FailRate, RateLimit: opts.RateLimit, Log: logw,
+		ReplyAfter: opts.ReplyAfter, ReplyJitter: opts.ReplyJitter, Unanswered: opts.Unanswered,
 	})
 	if err != nil {
 		return cmdutil.Errorf(cmdutil.ExitConfig, "sandbox: %v", err)
