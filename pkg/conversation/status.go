@@ -234,7 +234,9 @@ func decide(st *Status, events []Event, last *handoff.AuditRecord) {
 				}
 			}
 			h := Holder{Type: TypeOperator, Name: name, ID: e.AssignedID}
-			if last != nil && KindOf(*last) == "operator" && last.OK && !last.Time.After(e.Created) {
+			// The email comes from our own handoff when the operator's run
+			// of events began with it (Wati's events name no email).
+			if last != nil && KindOf(*last) == "operator" && last.OK && absDuration(since.Sub(last.Time)) <= emailSlack {
 				h.Email = last.Assignee
 			}
 			st.setHuman(h, since, "the newest event of the conversation in Wati names its operator")
@@ -288,6 +290,17 @@ func decide(st *Status, events []Event, last *handoff.AuditRecord) {
 		}
 	}
 	st.setBot(Holder{Type: TypeBot, Name: "the bot operator"}, since, "no event names an operator and no handoff to a person is recorded")
+}
+
+// emailSlack is how far apart our handoff and the first event of the
+// operator's run may be (clocks of this machine and Wati differ).
+const emailSlack = 2 * time.Minute
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 func (st *Status) setHuman(h Holder, since time.Time, why string) {

@@ -56,6 +56,10 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Logger receives the SDK's own logs (nil: none).
 	Logger *slog.Logger
+	// Status and Release, when set, add the tools conversation_status and
+	// release_conversation (conversation.go).
+	Status  StatusFunc
+	Release ReleaseFunc
 }
 
 // Output is a call's structured result: the fields of `handoff assign
@@ -108,6 +112,9 @@ func New(opts Options) (*Server, error) {
 		// Advertise tools (with list-changed) even while the folder is empty.
 		Capabilities: &sdk.ServerCapabilities{Tools: &sdk.ToolCapabilities{ListChanged: true}},
 	})
+	if err := s.addConversationTools(); err != nil {
+		return nil, fmt.Errorf("mcp: conversation tools: %w", err)
+	}
 	return s, nil
 }
 

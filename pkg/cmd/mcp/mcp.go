@@ -18,6 +18,7 @@ import (
 
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
+	"github.com/handoff-dev/handoff/pkg/conversation"
 	"github.com/handoff-dev/handoff/pkg/handoff"
 	hmcp "github.com/handoff-dev/handoff/pkg/mcp"
 	"github.com/handoff-dev/handoff/pkg/wati"
@@ -70,6 +71,11 @@ audit log) and returns the fields of "assign --json" plus a summary. A failed ha
 a tool error that says why; the server keeps running.
 
 Wati has no API for internal notes: the note goes to the audit log and the result only.
+
+Two more tools are always served: conversation_status {"conversation"} says who holds the
+conversation now (as handoff status: "a human has it, do not reply" or "the bot has it";
+read-only), and release_conversation {"conversation", "status"?, "note"?} hands it back to
+the bot (as handoff release). An agent should ask conversation_status before replying.
 
 Invalid action files are skipped with a warning on stderr. The server watches the folder:
 adding, editing or deleting an action file updates the tools and notifies the client.
@@ -173,6 +179,13 @@ func runMCP(ctx context.Context, opts *Options) error {
 		Version:  opts.Version,
 		Logf:     logf,
 		Logger:   logger,
+		Status: func(ctx context.Context, target string) (conversation.Status, error) {
+			return conversation.Check(ctx, conversation.Deps{Client: opts.Client, Audit: audit}, opts.Account, target)
+		},
+		Release: func(ctx context.Context, req conversation.ReleaseRequest) conversation.ReleaseResult {
+			req.Account = opts.Account
+			return conversation.Release(ctx, conversation.Deps{Client: opts.Client, Audit: audit}, req)
+		},
 	})
 	if err != nil {
 		return err

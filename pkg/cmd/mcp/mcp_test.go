@@ -242,7 +242,17 @@ func (s *session) call(t *testing.T, name string, args map[string]any) (*sdk.Cal
 	return res, out, strings.Join(txt, "\n") + "\n" + string(b)
 }
 
+// tools lists the action tools (without conversation_status and
+// release_conversation, which are always served: see allTools).
 func (s *session) tools(t *testing.T) map[string]*sdk.Tool {
+	t.Helper()
+	m := s.allTools(t)
+	delete(m, hmcp.StatusToolName)
+	delete(m, hmcp.ReleaseToolName)
+	return m
+}
+
+func (s *session) allTools(t *testing.T) map[string]*sdk.Tool {
 	t.Helper()
 	res, err := s.cs.ListTools(context.Background(), nil)
 	if err != nil {

@@ -172,7 +172,7 @@ func runMany(ctx context.Context, o *Options, d conversation.Deps) error {
 		lim = rate.NewLimiter(rate.Limit(o.Rate), 1)
 	}
 	enc := json.NewEncoder(o.IO.Out)
-	released, failed, code := 0, 0, cmdutil.ExitOK
+	released, failed := 0, 0
 	err := handoff.EachTarget(ctx, in, func(line int, raw string) error {
 		if lim != nil {
 			if err := lim.Wait(ctx); err != nil {
@@ -187,9 +187,6 @@ func runMany(ctx context.Context, o *Options, d conversation.Deps) error {
 			released++
 		} else {
 			failed++
-			if c := res.ExitCode(); code == cmdutil.ExitOK || c == cmdutil.ExitFailure {
-				code = c
-			}
 		}
 		if o.JSON {
 			return enc.Encode(res)
@@ -215,10 +212,7 @@ func runMany(ctx context.Context, o *Options, d conversation.Deps) error {
 		fmt.Fprintf(o.IO.ErrOut, "release: %d released, %d failed\n", released, failed)
 	}
 	if failed > 0 {
-		if code == cmdutil.ExitOK {
-			code = cmdutil.ExitFailure
-		}
-		return &cmdutil.SilentError{Code: code}
+		return &cmdutil.SilentError{Code: cmdutil.ExitFailure} // as assign --from: some targets failed
 	}
 	return nil
 }
