@@ -322,9 +322,7 @@ func (s *Server) releaseHandler(rs *jsonschema.Resolved) sdk.ToolHandler {
 	}
 }
 
-func structured(text string, v any, isErr bool) *sdk.CallToolResult {
-	return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: text}}, StructuredContent: v, IsError: isErr}
-}
+func structured(text string, v any, isErr bool) *sdk.CallToolResult { return ToolResult(text, v, isErr) }
 
 func describeHolder(h conversation.Holder) string {
 	switch h.Type {
