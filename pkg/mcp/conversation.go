@@ -322,7 +322,9 @@ func (s *Server) releaseHandler(rs *jsonschema.Resolved) sdk.ToolHandler {
 	}
 }
 
-func structured(text string, v any, isErr bool) *sdk.CallToolResult { return ToolResult(text, v, isErr) }
+func structured(text string, v any, isErr bool) *sdk.CallToolResult {
+	return ToolResult(text, v, isErr)
+}
 
 func describeHolder(h conversation.Holder) string {
 	switch h.Type {
