@@ -30,6 +30,10 @@ const (
 	DefaultTenantID = "100001"
 	DefaultAddr     = "127.0.0.1:8089"
 	DefaultLogLimit = 10000
+
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 30 * time.Second
+	DefaultIdleTimeout       = 2 * time.Minute
 )
 
 // Options configure a sandbox. The zero value serves the default seed with
@@ -54,6 +58,17 @@ type Options struct {
 	ReplyAfter  time.Duration
 	ReplyJitter float64
 	Unanswered  float64
+	// ReadHeaderTimeout bounds reading a request's headers, ReadTimeout the
+	// whole request with its body, IdleTimeout a kept-alive connection's
+	// wait for the next request: a slow or stalled client is cut off, not
+	// kept forever. 0 = the defaults below.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	IdleTimeout       time.Duration
+	// Wrap, when set, wraps the server's handler once Started (tests: for
+	// example watitest.Handler, which checks every exchange against Wati's
+	// OpenAPI description).
+	Wrap func(http.Handler) http.Handler
 }
 
 // Server is one sandbox.
@@ -108,6 +123,9 @@ func New(opts Options) (*Server, error) {
 	if opts.RateLimit < 0 || opts.GenerateContacts < 0 || opts.Latency < 0 {
 		return nil, errors.New("rate limit, generated contacts and latency cannot be negative")
 	}
+	if opts.ReadHeaderTimeout < 0 || opts.ReadTimeout < 0 || opts.IdleTimeout < 0 {
+		return nil, errors.New("read and idle timeouts cannot be negative")
+	}
 	if opts.GenerateContacts > 10_000_000 {
 		return nil, errors.New("at most 10000000 generated contacts")
 	}
@@ -160,13 +178,25 @@ func (s *Server) Start(addr string) error {
 	}
 	s.ln = ln
 	s.url = "http://" + ln.Addr().String()
-	s.hs = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.hs = &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: orDefault(s.opts.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       orDefault(s.opts.ReadTimeout, DefaultReadTimeout),
+		IdleTimeout:       orDefault(s.opts.IdleTimeout, DefaultIdleTimeout),
+	}
 	s.serveWG.Add(1)
 	go func() {
 		defer s.serveWG.Done()
 		_ = s.hs.Serve(ln)
 	}()
 	return nil
+}
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // URL is the base URL once started, e.g. http://127.0.0.1:8089.

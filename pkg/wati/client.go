@@ -99,6 +99,7 @@ func New(cfg Config) (*Client, error) {
 	// redirect from an API host means the endpoint is wrong anyway.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	hc.Timeout = 0 // per-attempt timeouts come from the context
+	withTestTransport(hc)
 
 	rc := resty.NewWithClient(hc).
 		SetLogger(nopLogger{}).
