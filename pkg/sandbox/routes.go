@@ -29,6 +29,7 @@ type route struct {
 	tenant bool
 	write  bool
 	scopes []string // any one; nil = any valid token (Wati documents none)
+	stub   bool     // a spec operation the sandbox does not implement (404)
 	handle func(s *Server, w http.ResponseWriter, r *apiRequest)
 }
 
@@ -42,6 +43,8 @@ var (
 	scopesV1Conv     = []string{"api", "wati_integration:write", "conversations:write"}
 )
 
+// routes are tried in order: a literal segment before a {param} in the same
+// place (contacts/count before contacts/{target}).
 var routes = []*route{
 	{method: "PUT", path: seg("api/ext/v3/conversations/{target}/operator"), write: true, scopes: scopesV3Operator, handle: (*Server).v3Operator},
 	{method: "PUT", path: seg("api/ext/v3/conversations/{target}/status"), write: true, scopes: scopesV3Status, handle: (*Server).v3Status},
@@ -49,9 +52,28 @@ var routes = []*route{
 	{method: "POST", path: seg("api/ext/v3/chatbots/start"), write: true, scopes: scopesV3Chatbot, handle: (*Server).v3StartChatbot},
 	{method: "GET", path: seg("api/ext/v3/chatbots"), scopes: scopesV3Chatbots, handle: (*Server).v3Chatbots},
 	{method: "PUT", path: seg("api/ext/v3/contacts/teams"), write: true, scopes: scopesV3Teams, handle: (*Server).v3Teams},
+	{method: "GET", path: seg("api/ext/v3/contacts/count"), handle: (*Server).v3ContactCount},
 	{method: "GET", path: seg("api/ext/v3/contacts/{target}"), handle: (*Server).v3Contact},
 	{method: "GET", path: seg("api/ext/v3/contacts"), handle: (*Server).v3Contacts},
 	{method: "GET", path: seg("api/ext/v3/channels"), handle: (*Server).v3Channels},
+
+	// The spec's other operations: answered 404, as a route Wati does not
+	// serve, never taken for another route nor answered 405.
+	{method: "GET", path: seg("api/ext/v3/broadcasts"), stub: true, handle: notImplemented},
+	{method: "GET", path: seg("api/ext/v3/broadcasts/overview"), stub: true, handle: notImplemented},
+	{method: "GET", path: seg("api/ext/v3/broadcasts/{broadcast_id}"), stub: true, handle: notImplemented},
+	{method: "GET", path: seg("api/ext/v3/broadcasts/{broadcast_id}/recipients"), stub: true, handle: notImplemented},
+	{method: "POST", path: seg("api/ext/v3/contacts"), stub: true, handle: notImplemented},
+	{method: "PUT", path: seg("api/ext/v3/contacts"), stub: true, handle: notImplemented},
+	{method: "POST", path: seg("api/ext/v3/conversations/messages/text"), stub: true, handle: notImplemented},
+	{method: "POST", path: seg("api/ext/v3/conversations/messages/file"), stub: true, handle: notImplemented},
+	{method: "POST", path: seg("api/ext/v3/conversations/messages/fileViaUrl"), stub: true, handle: notImplemented},
+	{method: "POST", path: seg("api/ext/v3/conversations/messages/interactive"), stub: true, handle: notImplemented},
+	{method: "GET", path: seg("api/ext/v3/conversations/messages/file/{message_id}"), stub: true, handle: notImplemented},
+	{method: "GET", path: seg("api/ext/v3/messageTemplates"), stub: true, handle: notImplemented},
+	{method: "GET", path: seg("api/ext/v3/messageTemplates/{template_id}"), stub: true, handle: notImplemented},
+	{method: "POST", path: seg("api/ext/v3/messageTemplates/send"), stub: true, handle: notImplemented},
+	{method: "POST", path: seg("api/ext/v3/messageTemplates/schedule"), stub: true, handle: notImplemented},
 
 	{method: "POST", path: seg("api/v1/assignOperator"), v1: true, write: true, scopes: scopesV1Conv, handle: (*Server).v1AssignOperator},
 	{method: "POST", path: seg("api/v1/assignTeam"), v1: true, write: true, handle: (*Server).v1AssignTeam},
@@ -100,11 +122,13 @@ func match(rt *route, parts []string) (routeParams, bool) {
 		return p, false
 	}
 	for i, want := range rt.path {
-		if want == "{target}" {
+		if strings.HasPrefix(want, "{") {
 			if parts[i] == "" {
 				return p, false
 			}
-			p.target = parts[i]
+			if want == "{target}" {
+				p.target = parts[i]
+			}
 			continue
 		}
 		if parts[i] != want {
@@ -136,8 +160,8 @@ const (
 func strictBody(w http.ResponseWriter, r *apiRequest, fields map[string]fieldKind) (map[string]json.RawMessage, bool) {
 	ct := r.r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
-	if ct == "" || err != nil || (mt != "application/json" && mt != "application/json-patch+json" && mt != "text/json") {
-		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+	if ct == "" || err != nil || !jsonMediaType(mt) {
+		writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json (or application/json-patch+json, text/json, application/*+json)")
 		return nil, false
 	}
 	if len(bytes.TrimSpace(r.body)) == 0 {
@@ -188,31 +212,32 @@ func str(raw json.RawMessage) string {
 	return s
 }
 
-// paging reads page_number and page_size (1-based, size 1 to 100).
-func paging(w http.ResponseWriter, q url.Values, required bool) (page, size int, ok bool) {
-	page, size = 1, 20
+// paging reads page_number and page_size, both required by Wati's spec
+// (int32; the sandbox, like Wati's docs, takes pages from 1 and sizes 1 to
+// 100). A missing or bad one is a 400.
+func paging(w http.ResponseWriter, q url.Values) (page, size int, ok bool) {
 	for _, f := range []struct {
 		name string
 		dst  *int
 		max  int
-	}{{"page_number", &page, 1 << 30}, {"page_size", &size, 100}} {
-		v := q.Get(f.name)
-		if v == "" {
-			if required {
-				writeError(w, http.StatusBadRequest, fmt.Sprintf("The parameter %s is required", f.name))
-				return 0, 0, false
-			}
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > f.max {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("The parameter %s must be between 1 and %d", f.name, f.max))
+	}{{"page_number", &page, 1<<31 - 1}, {"page_size", &size, maxPageSize}} {
+		vs := q[f.name]
+		if len(vs) == 0 || vs[0] == "" {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("The %s field is required.", f.name))
 			return 0, 0, false
 		}
-		*f.dst = n
+		n, err := strconv.ParseInt(vs[0], 10, 32)
+		if err != nil || len(vs) > 1 || n < 1 || n > int64(f.max) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("The %s field must be a whole number from 1 to %d.", f.name, f.max))
+			return 0, 0, false
+		}
+		*f.dst = int(n)
 	}
 	return page, size, true
 }
+
+// maxPageSize is the spec's "max 100" of every page_size.
+const maxPageSize = 100
 
 func pageOf[T any](list []T, page, size int) []T {
 	start := (page - 1) * size
@@ -241,7 +266,7 @@ func (s *Server) v3Operator(w http.ResponseWriter, r *apiRequest) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, f := s.ws.conversationFor(r.params.target)
+	v, f := s.ws.conversationFor(r.params.target, conversationForms)
 	if f == nil {
 		f = s.ws.assignOperator(v, email)
 	}
@@ -266,7 +291,7 @@ func (s *Server) v3Status(w http.ResponseWriter, r *apiRequest) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, f := s.ws.conversationFor(r.params.target)
+	v, f := s.ws.conversationFor(r.params.target, conversationForms)
 	if f != nil {
 		writeError(w, f.status, f.msg)
 		return
@@ -276,13 +301,13 @@ func (s *Server) v3Status(w http.ResponseWriter, r *apiRequest) {
 }
 
 func (s *Server) v3Messages(w http.ResponseWriter, r *apiRequest) {
-	page, size, ok := paging(w, r.r.URL.Query(), false)
+	page, size, ok := paging(w, r.r.URL.Query())
 	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, f := s.ws.conversationFor(r.params.target)
+	v, f := s.ws.conversationFor(r.params.target, conversationForms)
 	if f != nil {
 		writeError(w, f.status, f.msg)
 		return
@@ -307,7 +332,7 @@ func (s *Server) v3StartChatbot(w http.ResponseWriter, r *apiRequest) {
 		writeError(w, http.StatusNotFound, "Chatbot "+id+" not found")
 		return
 	}
-	v, f := s.ws.conversationFor(str(m["target"]))
+	v, f := s.ws.conversationFor(str(m["target"]), chatbotForms)
 	if f == nil {
 		f = s.ws.startChatbot(v, id)
 	}
@@ -319,7 +344,7 @@ func (s *Server) v3StartChatbot(w http.ResponseWriter, r *apiRequest) {
 }
 
 func (s *Server) v3Chatbots(w http.ResponseWriter, r *apiRequest) {
-	page, size, ok := paging(w, r.r.URL.Query(), true)
+	page, size, ok := paging(w, r.r.URL.Query())
 	if !ok {
 		return
 	}
@@ -347,7 +372,7 @@ func (s *Server) v3Teams(w http.ResponseWriter, r *apiRequest) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, f := s.ws.contactFor(str(m["target"]))
+	c, f := s.ws.contactFor(str(m["target"]), contactForms)
 	if f == nil {
 		f = s.ws.setTeams(c, teams)
 	}
@@ -361,7 +386,7 @@ func (s *Server) v3Teams(w http.ResponseWriter, r *apiRequest) {
 func (s *Server) v3Contact(w http.ResponseWriter, r *apiRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, f := s.ws.contactFor(r.params.target)
+	c, f := s.ws.contactFor(r.params.target, contactForms)
 	if f != nil {
 		writeError(w, f.status, f.msg)
 		return
@@ -370,7 +395,7 @@ func (s *Server) v3Contact(w http.ResponseWriter, r *apiRequest) {
 }
 
 func (s *Server) v3Contacts(w http.ResponseWriter, r *apiRequest) {
-	page, size, ok := paging(w, r.r.URL.Query(), false)
+	page, size, ok := paging(w, r.r.URL.Query())
 	if !ok {
 		return
 	}
@@ -384,14 +409,21 @@ func (s *Server) v3Contacts(w http.ResponseWriter, r *apiRequest) {
 	writeJSON(w, http.StatusOK, map[string]any{"contact_list": out, "page_number": page, "page_size": size})
 }
 
+// v3Channels lists the channels but the default one, a page at a time.
 func (s *Server) v3Channels(w http.ResponseWriter, r *apiRequest) {
+	page, size, ok := paging(w, r.r.URL.Query())
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	list := s.ws.channels
-	if list == nil {
-		list = []*channel{}
+	list := []*channel{}
+	for _, ch := range s.ws.channels {
+		if !ch.Default {
+			list = append(list, ch)
+		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"channels": list})
+	writeJSON(w, http.StatusOK, map[string]any{"channels": pageOf(list, page, size)})
 }
 
 // ----- v1: parameters in the query string; business failures are HTTP 200
@@ -452,7 +484,7 @@ func (s *Server) v1Conversation(w http.ResponseWriter, q url.Values) (*conversat
 	var f *failure
 	switch {
 	case tgt != "":
-		v, f = s.ws.conversationFor(tgt)
+		v, f = s.ws.conversationFor(tgt, anyForm)
 	default:
 		c := s.ws.byPhone[num]
 		if c == nil {
@@ -498,7 +530,7 @@ func (s *Server) v1Contact(w http.ResponseWriter, q url.Values) (*contact, bool)
 	var c *contact
 	var f *failure
 	if tgt != "" {
-		c, f = s.ws.contactFor(tgt)
+		c, f = s.ws.contactFor(tgt, anyForm)
 	} else if c = s.ws.byPhone[num]; c == nil {
 		f = fail(http.StatusNotFound, "Contact %s not found", num)
 	}

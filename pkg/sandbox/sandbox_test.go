@@ -2,9 +2,12 @@ package sandbox_test
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +19,13 @@ import (
 
 	"github.com/handoff-dev/handoff/pkg/sandbox"
 )
+
+// wingID is the derived contact id of 85291234567 in the default seed
+// (sha1 of "contact:PHONE", 12 bytes in hex).
+var wingID = func() string {
+	sum := sha1.Sum([]byte("contact:85291234567"))
+	return hex.EncodeToString(sum[:12])
+}()
 
 func start(t testing.TB, opts sandbox.Options) *sandbox.Server {
 	t.Helper()
@@ -112,9 +122,9 @@ func TestDocumentedAnswers(t *testing.T) {
 		{"v3 list chatbots", "GET", v3 + "/chatbots?page_number=1&page_size=100", "", "", auth, 200, `^\{"chatbot_list":\[\{"id":"607f1f77bcf86cd799439011","name":"Returns flow","created":"2024-03-01T09:00:00Z"\},.*\],"page_number":1,"page_size":100\}$`, "", ""},
 		{"v3 chatbots page 2", "GET", v3 + "/chatbots?page_number=2&page_size=100", "", "", auth, 200, `"chatbot_list":\[\]`, "", ""},
 		{"v3 chatbots page size 2", "GET", v3 + "/chatbots?page_number=2&page_size=2", "", "", auth, 200, `^\{"chatbot_list":\[\{"id":"607f1f77bcf86cd799439013"[^\]]*\],`, "", ""},
-		{"v3 chatbots without paging", "GET", v3 + "/chatbots", "", "", auth, 400, `page_number is required`, "", ""},
-		{"v3 chatbots page size 101", "GET", v3 + "/chatbots?page_number=1&page_size=101", "", "", auth, 400, `page_size must be between 1 and 100`, "", ""},
-		{"v3 chatbots page 0", "GET", v3 + "/chatbots?page_number=0&page_size=10", "", "", auth, 400, `page_number must be between 1`, "", ""},
+		{"v3 chatbots without paging", "GET", v3 + "/chatbots", "", "", auth, 400, `The page_number field is required\.`, "", ""},
+		{"v3 chatbots page size 101", "GET", v3 + "/chatbots?page_number=1&page_size=101", "", "", auth, 400, `The page_size field must be a whole number from 1 to 100\.`, "", ""},
+		{"v3 chatbots page 0", "GET", v3 + "/chatbots?page_number=0&page_size=10", "", "", auth, 400, `The page_number field must be a whole number from 1 to`, "", ""},
 
 		// v3 teams
 		{"v3 teams", "PUT", v3 + "/contacts/teams", jsonType, `{"target":"14155552671","teams":["Billing"]}`, auth, 200, `"result":true`, "", ""},
@@ -127,12 +137,32 @@ func TestDocumentedAnswers(t *testing.T) {
 
 		// v3 reads
 		{"v3 contact", "GET", v3 + "/contacts/85291234567", "", "", auth, 200, `^\{"id":"[0-9a-f]{24}","wa_id":"85291234567","name":"Wing Chan","phone":"85291234567","teams":\["Billing"\],"custom_params":\[\],"channel_id":"64b7a1f0c2d3e4f5a6b7c801","contact_status":"VALID",`, "", ""},
-		{"v3 contact by conversation id", "GET", v3 + "/contacts/685bd235e6119686e693a099", "", "", auth, 200, `"wa_id":"85291234567"`, "", ""},
+		{"v3 contact by contact id", "GET", v3 + "/contacts/" + wingID, "", "", auth, 200, `"wa_id":"85291234567"`, "", ""},
+		{"v3 contact by Channel:Phone", "GET", v3 + "/contacts/Sales:447700900123", "", "", auth, 200, `"wa_id":"447700900123"`, "", ""},
+		{"v3 contact by conversation id is not found (the route takes contact ids)", "GET", v3 + "/contacts/685bd235e6119686e693a099", "", "", auth, 404, `Contact not found`, "", ""},
+		{"v3 contact count is not a target", "GET", v3 + "/contacts/count", "", "", auth, 200, `^\{"contact_count":5\}$`, "", ""},
+		{"v3 contact count from a date", "GET", v3 + "/contacts/count?date_from=2030-01-01", "", "", auth, 200, `^\{"contact_count":0\}$`, "", ""},
+		{"v3 contact count bad date", "GET", v3 + "/contacts/count?date_from=yesterday", "", "", auth, 400, `date_from`, "", ""},
+		{"v3 teams by conversation id is not found", "PUT", v3 + "/contacts/teams", jsonType, `{"target":"685bd235e6119686e693a099","teams":["Billing"]}`, auth, 404, `Contact not found`, "", ""},
+		{"v3 teams by Channel:ContactId is refused", "PUT", v3 + "/contacts/teams", jsonType, `{"target":"Support:` + wingID + `","teams":["Billing"]}`, auth, 400, `Channel:ContactId`, "", ""},
+		{"v3 chatbot by conversation id is not found", "POST", v3 + "/chatbots/start", jsonType, `{"target":"685bd235e6119686e693a093","chatbot_id":"607f1f77bcf86cd799439011"}`, auth, 404, `Contact not found`, "", ""},
+		{"v3 chatbot by Channel:ContactId", "POST", v3 + "/chatbots/start", jsonType, `{"target":"Support:` + wingID + `","chatbot_id":"607f1f77bcf86cd799439011"}`, auth, 200, `"result":true`, "", ""},
+		{"v3 chatbot by contact id", "POST", v3 + "/chatbots/start", jsonType, `{"target":"` + wingID + `","chatbot_id":"607f1f77bcf86cd799439011"}`, auth, 200, `"result":true`, "", ""},
+		{"v3 operator by contact id is not found (the route takes conversation ids)", "PUT", v3 + "/conversations/" + wingID + "/operator", jsonType, `{"assignee_email":null}`, auth, 404, `Conversation not found`, "", ""},
+		{"v3 application/*+json content type", "PUT", v3 + "/conversations/14155552671/operator", "application/vnd.acme+json", `{"assignee_email":null}`, auth, 200, `"result":true`, "", ""},
+		{"v3 documented but not implemented", "POST", v3 + "/conversations/messages/interactive", jsonType, `{}`, auth, 404, `The sandbox does not implement POST /api/ext/v3/conversations/messages/interactive`, "", ""},
+		{"v3 documented but not implemented is 404, not 405", "PUT", v3 + "/contacts", jsonType, `{}`, auth, 404, `does not implement`, "", ""},
 		{"v3 unknown contact read", "GET", v3 + "/contacts/14155550000", "", "", auth, 404, `Contact not found`, "", ""},
 		{"v3 contacts", "GET", v3 + "/contacts?page_number=1&page_size=2", "", "", auth, 200, `^\{"contact_list":\[\{[^\]]*"wa_id":"14155552671".*"wa_id":"447700900123".*\],"page_number":1,"page_size":2\}$`, "", ""},
-		{"v3 contacts default paging", "GET", v3 + "/contacts", "", "", auth, 200, `"page_number":1,"page_size":20`, "", ""},
-		{"v3 contacts page size 500", "GET", v3 + "/contacts?page_size=500", "", "", auth, 400, `page_size`, "", ""},
-		{"v3 channels", "GET", v3 + "/channels", "", "", auth, 200, `^\{"channels":\[\{"id":"64b7a1f0c2d3e4f5a6b7c801","name":"Support","channel":"85200000000"\},\{"id":"64b7a1f0c2d3e4f5a6b7c802","name":"Sales","channel":"85200000001"\}\]\}$`, "", ""},
+		{"v3 contacts without paging", "GET", v3 + "/contacts", "", "", auth, 400, `The page_number field is required\.`, "", ""},
+		{"v3 contacts without page size", "GET", v3 + "/contacts?page_number=1", "", "", auth, 400, `The page_size field is required\.`, "", ""},
+		{"v3 contacts page size 500", "GET", v3 + "/contacts?page_number=1&page_size=500", "", "", auth, 400, `page_size`, "", ""},
+		{"v3 contacts page not a number", "GET", v3 + "/contacts?page_number=one&page_size=5", "", "", auth, 400, `page_number`, "", ""},
+		{"v3 channels (the default one is not listed; channel is the platform)", "GET", v3 + "/channels?page_number=1&page_size=100", "", "", auth, 200, `^\{"channels":\[\{"id":"64b7a1f0c2d3e4f5a6b7c801","name":"Support","channel":"Whatsapp"\},\{"id":"64b7a1f0c2d3e4f5a6b7c802","name":"Sales","channel":"Whatsapp"\}\]\}$`, "", ""},
+		{"v3 channels page 2 of 1", "GET", v3 + "/channels?page_number=2&page_size=1", "", "", auth, 200, `^\{"channels":\[\{"id":"64b7a1f0c2d3e4f5a6b7c802","name":"Sales"`, "", ""},
+		{"v3 channels without paging", "GET", v3 + "/channels", "", "", auth, 400, `The page_number field is required\.`, "", ""},
+		{"v3 messages without paging", "GET", v3 + "/conversations/685bd235e6119686e693a093/messages", "", "", auth, 400, `The page_number field is required\.`, "", ""},
+		{"v3 operator on the default channel by name", "PUT", v3 + "/conversations/Main:14155552671/operator", jsonType, `{"assignee_email":null}`, auth, 404, `No conversation with 14155552671 on channel Main`, "", ""},
 		{"v3 messages", "GET", v3 + "/conversations/685bd235e6119686e693a093/messages?page_number=1&page_size=1", "", "", auth, 200, `^\{"message_list":\[\{"id":"[0-9a-f]{24}",[^\]]*"conversation_id":"685bd235e6119686e693a093","event_type":"message","text":"I'm the AI assistant`, "", ""},
 
 		// v3 status
@@ -140,11 +170,11 @@ func TestDocumentedAnswers(t *testing.T) {
 		{"v3 status upper-case", "PUT", v3 + "/conversations/85291234567/status", jsonType, `{"new_status":"SOLVED"}`, auth, 400, `new_status must be`, "", ""},
 
 		// auth and scopes
-		{"no token", "GET", v3 + "/channels", "", "", "", 401, `^$`, "WWW-Authenticate", `Bearer realm="wati"`},
-		{"wrong token", "GET", v3 + "/channels", "", "", "Bearer nope", 401, `^$`, "", ""},
-		{"Bearer twice", "GET", v3 + "/channels", "", "", "Bearer Bearer sandbox-token", 401, `^$`, "", ""},
-		{"bearer lower-case", "GET", v3 + "/channels", "", "", "bearer sandbox-token", 200, `channels`, "", ""},
-		{"no scheme", "GET", v3 + "/channels", "", "", "sandbox-token", 401, `^$`, "", ""},
+		{"no token", "GET", v3 + "/channels?page_number=1&page_size=10", "", "", "", 401, `^$`, "WWW-Authenticate", `Bearer realm="wati"`},
+		{"wrong token", "GET", v3 + "/channels?page_number=1&page_size=10", "", "", "Bearer nope", 401, `^$`, "", ""},
+		{"Bearer twice", "GET", v3 + "/channels?page_number=1&page_size=10", "", "", "Bearer Bearer sandbox-token", 401, `^$`, "", ""},
+		{"bearer lower-case", "GET", v3 + "/channels?page_number=1&page_size=10", "", "", "bearer sandbox-token", 200, `channels`, "", ""},
+		{"no scheme", "GET", v3 + "/channels?page_number=1&page_size=10", "", "", "sandbox-token", 401, `^$`, "", ""},
 		{"scope missing (v3)", "PUT", v3 + "/conversations/14155552671/operator", jsonType, `{"assignee_email":null}`, "Bearer sandbox-readonly-token", 403, `"code":403,"message":"The token lacks the scope for this call \(any of: api, conversationsv3:write, wati_integration:write\)"`, "", ""},
 		{"scope present", "GET", v3 + "/chatbots?page_number=1&page_size=10", "", "", "Bearer sandbox-readonly-token", 200, `chatbot_list`, "", ""},
 		{"scope missing (v1, plain text)", "POST", v1 + "/assignOperator?whatsappNumber=14155552671", "", "", "Bearer sandbox-readonly-token", 403, `^Forbidden$`, "", ""},
@@ -328,7 +358,7 @@ func TestFailRate(t *testing.T) {
 				t.Fatalf("applied = %v, want %v", got, tc.applied)
 			}
 			// reads are never failed
-			if a := send(t, s, "GET", v3+"/channels", "", "", auth); a.status != 200 {
+			if a := send(t, s, "GET", v3+"/channels?page_number=1&page_size=100", "", "", auth); a.status != 200 {
 				t.Fatalf("a read failed: %d", a.status)
 			}
 			if r := s.Requests(); r[0].Fault == "" {
@@ -354,7 +384,7 @@ func TestRateLimit(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	s := start(t, sandbox.Options{RateLimit: 2, Now: clock})
 	for i, want := range []int{200, 200, 429, 429} {
-		a := send(t, s, "GET", v3+"/channels", "", "", auth)
+		a := send(t, s, "GET", v3+"/channels?page_number=1&page_size=100", "", "", auth)
 		if a.status != want {
 			t.Fatalf("request %d: %d, want %d", i+1, a.status, want)
 		}
@@ -365,7 +395,7 @@ func TestRateLimit(t *testing.T) {
 	mu.Lock()
 	now = now.Add(time.Second)
 	mu.Unlock()
-	if a := send(t, s, "GET", v3+"/channels", "", "", auth); a.status != 200 {
+	if a := send(t, s, "GET", v3+"/channels?page_number=1&page_size=100", "", "", auth); a.status != 200 {
 		t.Fatalf("next second: %d", a.status)
 	}
 }
@@ -373,7 +403,7 @@ func TestRateLimit(t *testing.T) {
 func TestLatency(t *testing.T) {
 	s := start(t, sandbox.Options{Latency: 60 * time.Millisecond})
 	t0 := time.Now()
-	send(t, s, "GET", v3+"/channels", "", "", auth)
+	send(t, s, "GET", v3+"/channels?page_number=1&page_size=100", "", "", auth)
 	if d := time.Since(t0); d < 60*time.Millisecond {
 		t.Fatalf("answered in %v, want at least 60ms", d)
 	}
@@ -392,8 +422,8 @@ func TestRequestLogNeverHoldsTheToken(t *testing.T) {
 	// a body and a query that carry the token (a confused client)
 	send(t, s, "PUT", v3+"/conversations/14155552671/operator", jsonType, `{"assignee_email":"sandbox-token"}`, auth)
 	send(t, s, "POST", v1+"/assignOperator?whatsappNumber=14155552671&email=sandbox-readonly-token", "", "", auth)
-	send(t, s, "GET", v3+"/channels", "", "", "Bearer sandbox-token")
-	send(t, s, "GET", v3+"/channels", "", "", "Bearer wrong-token")
+	send(t, s, "GET", v3+"/channels?page_number=1&page_size=100", "", "", "Bearer sandbox-token")
+	send(t, s, "GET", v3+"/channels?page_number=1&page_size=100", "", "", "Bearer wrong-token")
 	a := send(t, s, "GET", "/_sandbox/requests", "", "", "")
 	mu.Lock()
 	logged := logBuf.String()
@@ -432,7 +462,7 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 func TestRequestLogLimit(t *testing.T) {
 	s := start(t, sandbox.Options{LogLimit: 3})
 	for i := 0; i < 5; i++ {
-		send(t, s, "GET", v3+"/channels", "", "", auth)
+		send(t, s, "GET", v3+"/channels?page_number=1&page_size=100", "", "", auth)
 	}
 	r := s.Requests()
 	if len(r) != 3 || r[0].Seq != 3 || r[2].Seq != 5 {
@@ -597,4 +627,55 @@ func BenchmarkAssign(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(n)/time.Since(t0).Seconds(), "req/s")
+}
+
+// A client that stalls is cut off: while sending its headers after
+// ReadHeaderTimeout, while sending its body after ReadTimeout.
+func TestReadTimeouts(t *testing.T) {
+	s := start(t, sandbox.Options{ReadHeaderTimeout: 150 * time.Millisecond, ReadTimeout: 300 * time.Millisecond})
+	addr := strings.TrimPrefix(s.URL(), "http://")
+	for _, tc := range []struct {
+		name, sent string
+		within     time.Duration
+	}{
+		{"stalled headers", "PUT /api/ext/v3/contacts/teams HTTP/1.1\r\nHost: x\r\nAuthori", time.Second},
+		{"stalled body", "PUT /api/ext/v3/contacts/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer sandbox-token\r\n" +
+			"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"target\":", 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := io.WriteString(conn, tc.sent); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			answer, err := io.ReadAll(conn) // until the server closes
+			took := time.Since(start)
+			if err != nil {
+				t.Fatalf("the connection stayed open %v (%v); answer %q", took, err, answer)
+			}
+			if took > tc.within {
+				t.Fatalf("cut off after %v, want within %v", took, tc.within)
+			}
+			if strings.Contains(string(answer), "200 OK") {
+				t.Fatalf("a stalled request was served: %q", answer)
+			}
+		})
+	}
+	if n := len(s.State("14155552671").Contacts[0].Teams); n != 1 {
+		t.Fatalf("a stalled request changed the state: teams %v", s.State("14155552671").Contacts[0].Teams)
+	}
+}
+
+func TestDefaultTimeoutsAreSet(t *testing.T) {
+	if sandbox.DefaultReadHeaderTimeout <= 0 || sandbox.DefaultReadTimeout <= 0 || sandbox.DefaultIdleTimeout <= 0 {
+		t.Fatal("a default timeout is not set")
+	}
+	if _, err := sandbox.New(sandbox.Options{ReadTimeout: -time.Second}); err == nil {
+		t.Fatal("a negative read timeout was accepted")
+	}
 }

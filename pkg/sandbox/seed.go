@@ -42,6 +42,10 @@ type SeedChannel struct {
 	ID     string `yaml:"id"`
 	Name   string `yaml:"name"`
 	Number string `yaml:"number"`
+	// Default marks the workspace's default channel (the number it was
+	// created with), which GET channels does not list, as Wati's does not.
+	// When no channel is marked, the first one is the default.
+	Default bool `yaml:"default"`
 }
 
 type SeedToken struct {
@@ -179,7 +183,11 @@ func (s *Seed) check() error {
 		bots[b.ID] = true
 	}
 	chans := map[string]bool{}
+	defaults := 0
 	for _, c := range s.Channels {
+		if c.Default {
+			defaults++
+		}
 		if c.Name == "" || strings.Contains(c.Name, ":") {
 			bad("channels: name %q must be set and have no ':'", c.Name)
 		}
@@ -191,6 +199,9 @@ func (s *Seed) check() error {
 		}
 		chans[strings.ToLower(c.Name)] = true
 		chans[c.Number] = true
+	}
+	if defaults > 1 {
+		bad("channels: %d channels are marked default, at most one may be", defaults)
 	}
 	for _, t := range s.Tokens {
 		if strings.TrimSpace(t.Token) == "" || strings.ContainsAny(t.Token, " \t\r\n") {

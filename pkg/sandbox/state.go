@@ -91,7 +91,7 @@ func (s *Server) ChatbotStarts(target string) int {
 			return v.starts
 		}
 		if c := s.ws.byID[pt.id]; c != nil {
-			return totalStarts(c, nil)
+			return totalStarts(c, pt.channel)
 		}
 		return 0
 	}

@@ -31,10 +31,16 @@ type chatbot struct {
 }
 
 type channel struct {
-	ID      string `json:"id"`
-	Name    string `json:"name"`
-	Channel string `json:"channel"` // the number
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Platform string `json:"channel"` // Wati's "channel" field is the platform: "Whatsapp"
+	Number   string `json:"-"`
+	Default  bool   `json:"-"` // not listed by GET channels
 }
+
+// platformWhatsApp is the platform of every sandbox channel, spelt as in
+// Wati's spec example.
+const platformWhatsApp = "Whatsapp"
 
 type message struct {
 	ID             string `json:"id"`
@@ -124,8 +130,12 @@ func newWorkspace(s *Seed, generate int, now func() time.Time) (*workspace, erro
 		ws.chatbots = append(ws.chatbots, cb)
 		ws.botByID[cb.ID] = cb
 	}
+	marked := false
 	for _, c := range s.Channels {
-		ch := &channel{ID: c.ID, Name: c.Name, Channel: c.Number}
+		marked = marked || c.Default
+	}
+	for i, c := range s.Channels {
+		ch := &channel{ID: c.ID, Name: c.Name, Platform: platformWhatsApp, Number: c.Number, Default: c.Default || !marked && i == 0}
 		if ch.ID == "" {
 			ch.ID = derivedID("channel", c.Name)
 		}
@@ -235,19 +245,44 @@ type parsedTarget struct {
 	id      string // 24 hex: a conversation or a contact id
 }
 
+// Target forms, as Wati's spec lists them per route.
+type targetForms int
+
+const (
+	formConversationID   targetForms = 1 << iota // 685bd235e6119686e693a093
+	formContactID                                // the contact's id (24 hex too)
+	formPhone                                    // 14155552671
+	formChannelPhone                             // Support:14155552671, 85200000000:14155552671
+	formChannelContactID                         // Support:<contact id>
+
+	// conversations/{target}/operator, /status, /messages
+	conversationForms = formConversationID | formPhone | formChannelPhone
+	// contacts/{target}, contacts/teams
+	contactForms = formContactID | formPhone | formChannelPhone
+	// chatbots/start
+	chatbotForms = formContactID | formPhone | formChannelPhone | formChannelContactID
+	// v1's target parameter (not in the spec): every form
+	anyForm = conversationForms | chatbotForms
+)
+
 func (ws *workspace) parseTarget(s string) (parsedTarget, *failure) {
 	if isHexID(s) {
 		return parsedTarget{id: s}, nil
 	}
-	if name, phone, ok := strings.Cut(s, ":"); ok {
-		if !isPhone(phone) {
+	if name, rest, ok := strings.Cut(s, ":"); ok {
+		var pt parsedTarget
+		switch {
+		case isPhone(rest):
+			pt.phone = rest
+		case isHexID(rest):
+			pt.id = rest
+		default:
 			return parsedTarget{}, fail(http.StatusBadRequest, "Invalid target")
 		}
-		ch := ws.chanByKey[strings.ToLower(name)]
-		if ch == nil {
+		if pt.channel = ws.chanByKey[strings.ToLower(name)]; pt.channel == nil {
 			return parsedTarget{}, fail(http.StatusNotFound, "Channel %s not found", name)
 		}
-		return parsedTarget{phone: phone, channel: ch}, nil
+		return pt, nil
 	}
 	if isPhone(s) {
 		return parsedTarget{phone: s}, nil
@@ -255,17 +290,15 @@ func (ws *workspace) parseTarget(s string) (parsedTarget, *failure) {
 	return parsedTarget{}, fail(http.StatusBadRequest, "Invalid target")
 }
 
-// contactFor resolves a target on a contact route (contact-level: no 409).
-func (ws *workspace) contactFor(s string) (*contact, *failure) {
-	pt, f := ws.parseTarget(s)
-	if f != nil {
-		return nil, f
-	}
-	if pt.id != "" {
-		if v := ws.convByID[pt.id]; v != nil {
-			return v.contact, nil
-		}
-		if c := ws.byID[pt.id]; c != nil {
+// contactOf finds the contact a parsed target names, within the forms
+// allowed. A 24-hex id that is not of an allowed kind is not found, as Wati
+// looks it up only among the kinds its route takes.
+func (ws *workspace) contactOf(pt parsedTarget, forms targetForms) (*contact, *failure) {
+	switch {
+	case pt.id != "" && pt.channel != nil && forms&formChannelContactID == 0:
+		return nil, fail(http.StatusBadRequest, "Invalid target: Channel:ContactId is not taken here")
+	case pt.id != "":
+		if c := ws.byID[pt.id]; c != nil && forms&(formContactID|formChannelContactID) != 0 {
 			return c, nil
 		}
 		return nil, fail(http.StatusNotFound, "Contact not found")
@@ -277,30 +310,38 @@ func (ws *workspace) contactFor(s string) (*contact, *failure) {
 	return c, nil
 }
 
-func isOpen(v *conversation) bool { return v.status == "open" || v.status == "pending" }
-
-// conversationFor resolves a target to one conversation: a conversation id
-// directly; a phone or contact id to the contact's most recent open
-// conversation (409 when open on several channels); Channel:Phone to the
-// most recent conversation on that channel.
-func (ws *workspace) conversationFor(s string) (*conversation, *failure) {
+// contactFor resolves a target on a contact route (contact-level: no 409).
+func (ws *workspace) contactFor(s string, forms targetForms) (*contact, *failure) {
 	pt, f := ws.parseTarget(s)
 	if f != nil {
 		return nil, f
 	}
-	var c *contact
-	switch {
-	case pt.id != "":
+	return ws.contactOf(pt, forms)
+}
+
+func isOpen(v *conversation) bool { return v.status == "open" || v.status == "pending" }
+
+// conversationFor resolves a target to one conversation: a conversation id
+// directly (where the route takes one); a phone or contact id to the
+// contact's most recent open conversation (409 when open on several
+// channels); Channel:Phone or Channel:ContactId to the most recent
+// conversation on that channel.
+func (ws *workspace) conversationFor(s string, forms targetForms) (*conversation, *failure) {
+	pt, f := ws.parseTarget(s)
+	if f != nil {
+		return nil, f
+	}
+	if pt.id != "" && pt.channel == nil && forms&formConversationID != 0 {
 		if v := ws.convByID[pt.id]; v != nil {
 			return v, nil
 		}
-		if c = ws.byID[pt.id]; c == nil {
+		if forms&formContactID == 0 {
 			return nil, fail(http.StatusNotFound, "Conversation not found")
 		}
-	default:
-		if c = ws.byPhone[pt.phone]; c == nil {
-			return nil, fail(http.StatusNotFound, "Contact not found")
-		}
+	}
+	c, f := ws.contactOf(pt, forms)
+	if f != nil {
+		return nil, f
 	}
 	return pickConversation(c, pt.channel)
 }
