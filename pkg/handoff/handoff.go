@@ -205,11 +205,27 @@ func kindOf(a action.Assignee) string {
 	return ""
 }
 
+// targetUse is what the assignee's route takes as its target.
+func targetUse(a action.Assignee) wati.Use {
+	switch {
+	case a.Type == action.Team:
+		return wati.UseContact
+	case a.Type == action.Bot && a.BotID != "":
+		return wati.UseChatbot
+	}
+	return wati.UseConversation
+}
+
 func (r *Runner) keepTeams() bool { return r.KeepTeams || r.Action.Assignee.KeepTeams }
 
 func (r *Runner) perform(ctx context.Context, t wati.Target, res *Result) error {
 	a := r.Action.Assignee
 	c := r.Client
+	// Team and chatbot handoffs name the contact, never a conversation id
+	// (Wati's spec): refused before anything is sent, as a bad target.
+	if err := t.For(targetUse(a)); err != nil {
+		return &usageError{err}
+	}
 	switch a.Type {
 	case action.User:
 		email := a.Email

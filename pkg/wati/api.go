@@ -106,11 +106,12 @@ type Chatbot struct {
 	Created string `json:"created"`
 }
 
-// Channel is a connected WhatsApp number.
+// Channel is one of the workspace's channels (connected numbers) other
+// than the default one, which Wati does not list.
 type Channel struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
-	Channel string `json:"channel"`
+	Channel string `json:"channel"` // the platform, e.g. "Whatsapp" (not the number)
 }
 
 // Message is one entry of a conversation's message list.
@@ -139,7 +140,7 @@ type Message struct {
 //	func (c *Client) GetContact(ctx context.Context, t Target) (*Contact, error)
 //	func (c *Client) ListContacts(ctx context.Context, page, size int) (*ContactPage, error)
 //	func (c *Client) ListChatbots(ctx context.Context) ([]Chatbot, error)           // all pages
-//	func (c *Client) ListChannels(ctx context.Context) ([]Channel, error)
+//	func (c *Client) ListChannels(ctx context.Context) ([]Channel, error)           // all pages
 //	func (c *Client) ListMessages(ctx context.Context, t Target, page, size int) ([]Message, error)
 //	func (c *Client) UpdateStatus(ctx context.Context, t Target, status string) error
 //	func (c *Client) Requests() []Request   // requests recorded (dry-run) or sent, token redacted
@@ -147,8 +148,9 @@ type Message struct {
 //
 // Target:
 //
-//	type Target struct{ Phone, ConversationID, Channel string }
+//	type Target struct{ Phone, ConversationID, Channel, ContactID string }
 //	func ParseTarget(s string) (Target, error)  // error is *TargetError (exit 2)
+//	func (t Target) For(use Use) error          // the forms a route takes (UseConversation, UseContact, UseChatbot)
 //	func (t Target) String() string         // normalised form
 //
 // Errors: *Error with a Kind; (*Error).ExitCode() gives design.md's exit code.

@@ -139,7 +139,7 @@ func TestV3Operations(t *testing.T) {
 		t.Fatalf("chatbots %+v, %v", bots, err)
 	}
 	chans, err := c.ListChannels(ctx)
-	if err != nil || len(chans) != 2 || chans[0].Name != "Support" || chans[0].Channel != "85200000000" {
+	if err != nil || len(chans) != 2 || chans[0].Name != "Support" || chans[0].Channel != "Whatsapp" || chans[1].Name != "Sales" {
 		t.Fatalf("channels %+v, %v", chans, err)
 	}
 	page, err := c.ListContacts(ctx, 1, 2)

@@ -178,11 +178,15 @@ func (e *Error) locationHost() string {
 	return ""
 }
 
-// TargetError is a target that is neither a phone number, a conversation id
-// nor Channel:Phone. It is a usage error (exit 2).
+// TargetError is a target that is neither a phone number, a conversation id,
+// Channel:Phone nor Channel:ContactId, or a form the route does not take
+// (Target.For). It is a usage error (exit 2).
 type TargetError struct {
 	Input  string
 	Reason string
+	// HintText, when set, replaces the general hint (a target that parses
+	// but is not a form the route takes).
+	HintText string
 }
 
 func (e *TargetError) Error() string {
@@ -192,5 +196,8 @@ func (e *TargetError) Error() string {
 func (e *TargetError) ExitCode() int { return 2 }
 
 func (e *TargetError) Hint() string {
+	if e.HintText != "" {
+		return e.HintText
+	}
 	return "A target is a phone in international form (+1 415 555 2671 or 14155552671), a 24-character conversation id, or Channel:Phone (Support:14155552671)."
 }

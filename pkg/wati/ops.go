@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -30,7 +31,7 @@ const (
 	v3Prefix    = "/api/ext/v3"
 	maxPageSize = 100
 	maxTeams    = 100
-	maxPages    = 1000 // ListChatbots stops there whatever the server says
+	maxPages    = 1000 // readPages stops there whatever the server says
 )
 
 func (c *Client) v1Path(route string) string {
@@ -45,9 +46,14 @@ func (c *Client) v1() bool { return c.cfg.API == "v1" }
 
 func (c *Client) conversationTarget(t Target) Target { return t.WithChannel(c.cfg.Channel) }
 
-func (c *Client) checkTarget(op string, t Target) error {
-	if t.Phone == "" && t.ConversationID == "" {
+func (c *Client) checkTarget(op string, t Target, use Use) error {
+	if t.Phone == "" && t.ConversationID == "" && t.ContactID == "" {
 		return &Error{Kind: KindInvalid, Op: op, Msg: "no target"}
+	}
+	if err := t.For(use); err != nil {
+		var te *TargetError
+		errors.As(err, &te)
+		return &Error{Kind: KindInvalid, Op: op, Msg: te.Error(), Err: err}
 	}
 	return nil
 }
@@ -67,7 +73,7 @@ func (c *Client) AssignOperator(ctx context.Context, t Target, email *string) er
 	if c.v1() {
 		op = "v1 assignOperator"
 	}
-	if err := c.checkTarget(op, t); err != nil {
+	if err := c.checkTarget(op, t, UseConversation); err != nil {
 		return err
 	}
 	if email != nil {
@@ -111,7 +117,7 @@ func (c *Client) StartChatbot(ctx context.Context, t Target, chatbotID string) e
 	if c.v1() {
 		op = "v1 chatbots/start"
 	}
-	if err := c.checkTarget(op, t); err != nil {
+	if err := c.checkTarget(op, t, UseChatbot); err != nil {
 		return err
 	}
 	chatbotID = strings.TrimSpace(chatbotID)
@@ -149,7 +155,7 @@ func (c *Client) AssignTeams(ctx context.Context, t Target, teams []string) erro
 	if c.v1() {
 		op = "v1 assignTeam"
 	}
-	if err := c.checkTarget(op, t); err != nil {
+	if err := c.checkTarget(op, t, UseContact); err != nil {
 		return err
 	}
 	clean, err := cleanTeams(teams)
@@ -223,7 +229,7 @@ func (c *Client) GetContact(ctx context.Context, t Target) (*Contact, error) {
 	if c.v1() {
 		return nil, c.unsupported("v1 get contact", "read one contact")
 	}
-	if err := c.checkTarget(op, t); err != nil {
+	if err := c.checkTarget(op, t, UseContact); err != nil {
 		return nil, err
 	}
 	cl := call{op: op, method: http.MethodGet, path: v3Prefix + "/contacts/" + t.PathSegment()}
@@ -291,14 +297,17 @@ func (c *Client) ListContacts(ctx context.Context, page, size int) (*ContactPage
 	if err := c.decode(cl, resp, &v); err != nil {
 		return nil, err
 	}
-	out := &ContactPage{PageNumber: page, PageSize: size}
+	// contact_list may be null or absent (the spec makes it nullable):
+	// no contacts on this page.
+	out := &ContactPage{PageNumber: page, PageSize: size, Contacts: []Contact{}}
 	switch {
 	case v.ContactList != nil:
 		out.Contacts = *v.ContactList
 	case v.Contacts != nil:
 		out.Contacts = *v.Contacts
-	default:
-		return nil, c.missing(cl, resp, "contact_list")
+	}
+	if out.Contacts == nil {
+		out.Contacts = []Contact{}
 	}
 	if v.PageNumber > 0 {
 		out.PageNumber = v.PageNumber
@@ -337,76 +346,71 @@ func (c *Client) ListChatbots(ctx context.Context) ([]Chatbot, error) {
 			if err := c.decode(cl, resp, &v); err != nil {
 				return nil, err
 			}
-			if v.List == nil {
-				return nil, c.missing(cl, resp, "chatbot list")
+			if v.List == nil || *v.List == nil {
+				return []Chatbot{}, nil
 			}
 			return *v.List, nil
 		}
 		if err := c.decode(cl, resp, &list); err != nil {
 			return nil, err
 		}
+		if list == nil {
+			list = []Chatbot{}
+		}
 		return list, nil
 	}
-	var all []Chatbot
+	return readPages(ctx, c, "v3 list chatbots", ScopesV3ListChatbots, "/chatbots", "chatbot_list", func(b Chatbot) string { return b.ID })
+}
+
+// readPages reads every page of a paged v3 list: page_number from 1,
+// page_size 100 (both required by the spec), until a short page. A list
+// field that is null or absent is an empty page (the spec makes the lists
+// nullable). A page with nothing new means the server ignores page_number:
+// it stops there rather than loop; maxPages bounds it whatever the server says.
+func readPages[T any](ctx context.Context, c *Client, op string, scopes []string, path, field string, key func(T) string) ([]T, error) {
+	all := []T{}
 	seen := map[string]bool{}
 	for page := 1; page <= maxPages; page++ {
-		cl := call{op: "v3 list chatbots", scopes: ScopesV3ListChatbots, method: http.MethodGet,
-			path: v3Prefix + "/chatbots", query: pageQuery(page, maxPageSize)}
+		cl := call{op: op, scopes: scopes, method: http.MethodGet, path: v3Prefix + path, query: pageQuery(page, maxPageSize)}
 		resp, err := c.do(ctx, cl)
 		if err != nil {
 			return nil, err
 		}
-		var v struct {
-			List *[]Chatbot `json:"chatbot_list"`
-		}
+		var v map[string]json.RawMessage
 		if err := c.decode(cl, resp, &v); err != nil {
 			return nil, err
 		}
-		if v.List == nil {
-			return nil, c.missing(cl, resp, "chatbot_list")
+		var list []T
+		if raw, ok := v[field]; ok {
+			if err := c.decode(cl, &response{status: resp.status, body: raw}, &list); err != nil {
+				return nil, err
+			}
 		}
 		fresh := 0
-		for _, b := range *v.List {
-			if !seen[b.ID] {
-				seen[b.ID] = true
-				all = append(all, b)
+		for _, item := range list {
+			if k := key(item); !seen[k] {
+				seen[k] = true
+				all = append(all, item)
 				fresh++
 			}
 		}
-		// A short page is the last; a page of nothing new means the server
-		// ignores page_number: stop rather than loop.
-		if len(*v.List) < maxPageSize || fresh == 0 {
+		if len(list) < maxPageSize || fresh == 0 {
 			break
 		}
-	}
-	if all == nil {
-		all = []Chatbot{}
 	}
 	return all, nil
 }
 
-// ListChannels reads the workspace's WhatsApp numbers.
+// ListChannels reads the workspace's channels, every page. Wati does not
+// list the default channel, and a channel's Channel field is its platform
+// ("Whatsapp"), not its number.
 //
-//	v3: GET /api/ext/v3/channels → {"channels": [...]}
+//	v3: GET /api/ext/v3/channels?page_number=N&page_size=100 → {"channels": [...]}
 func (c *Client) ListChannels(ctx context.Context) ([]Channel, error) {
 	if c.v1() {
 		return nil, c.unsupported("v1 list channels", "list channels")
 	}
-	cl := call{op: "v3 list channels", method: http.MethodGet, path: v3Prefix + "/channels"}
-	resp, err := c.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	var v struct {
-		Channels *[]Channel `json:"channels"`
-	}
-	if err := c.decode(cl, resp, &v); err != nil {
-		return nil, err
-	}
-	if v.Channels == nil {
-		return nil, c.missing(cl, resp, "channels")
-	}
-	return *v.Channels, nil
+	return readPages(ctx, c, "v3 list channels", nil, "/channels", "channels", func(ch Channel) string { return ch.ID + "\x00" + ch.Name })
 }
 
 // ListMessages reads one page of a conversation's messages.
@@ -418,7 +422,7 @@ func (c *Client) ListMessages(ctx context.Context, t Target, page, size int) ([]
 	if c.v1() {
 		return nil, c.unsupported("v1 list messages", "list a conversation's messages")
 	}
-	if err := c.checkTarget(op, t); err != nil {
+	if err := c.checkTarget(op, t, UseConversation); err != nil {
 		return nil, err
 	}
 	if err := checkPage(op, page, size); err != nil {
@@ -430,15 +434,15 @@ func (c *Client) ListMessages(ctx context.Context, t Target, page, size int) ([]
 		return nil, err
 	}
 	var v struct {
-		List *[]Message `json:"message_list"`
+		List []Message `json:"message_list"`
 	}
 	if err := c.decode(cl, resp, &v); err != nil {
 		return nil, err
 	}
-	if v.List == nil {
-		return nil, c.missing(cl, resp, "message_list")
+	if v.List == nil { // null or absent: no messages on this page
+		v.List = []Message{}
 	}
-	return *v.List, nil
+	return v.List, nil
 }
 
 // UpdateStatus sets the conversation's status: open, pending, solved or block.
@@ -451,7 +455,7 @@ func (c *Client) UpdateStatus(ctx context.Context, t Target, status string) erro
 	if c.v1() {
 		op = "v1 updateChatStatus"
 	}
-	if err := c.checkTarget(op, t); err != nil {
+	if err := c.checkTarget(op, t, UseConversation); err != nil {
 		return err
 	}
 	s := strings.ToLower(strings.TrimSpace(status))

@@ -10,12 +10,52 @@ import (
 )
 
 // Target is where a handoff goes: a phone (digits only, international, no
-// "+"), a 24-hex conversation id, or a phone on a named channel
-// (Channel:Phone, Channel being the channel's name or its number).
-// Exactly one of Phone and ConversationID is set; Channel only with Phone.
+// "+"), a 24-hex conversation id, a phone on a named channel (Channel:Phone,
+// Channel being the channel's name or its number), or a contact id on a
+// channel (Channel:ContactId, which only chatbot starts take).
+// Exactly one of Phone, ConversationID and ContactID is set; Channel only
+// with Phone or ContactID (always with ContactID).
 type Target struct {
 	Phone, ConversationID, Channel string
+	ContactID                      string // 24 hex, with Channel
 }
+
+// Use is what a route does with its target; Wati's spec lists the forms
+// each route takes.
+type Use int
+
+const (
+	// UseConversation: conversations/{target}/operator, /status, /messages
+	// take a conversation id, a phone or Channel:Phone.
+	UseConversation Use = iota
+	// UseContact: contacts/{target} and contacts/teams take a contact id, a
+	// phone or Channel:Phone, never a conversation id.
+	UseContact
+	// UseChatbot: chatbots/start takes a contact id, a phone, Channel:Phone
+	// or Channel:ContactId, never a conversation id.
+	UseChatbot
+)
+
+// For checks that t is a form the route takes; the error is a
+// *TargetError (exit 2) that says which forms to use instead. A bare 24-hex
+// target is always read as a conversation id, so contact ids are accepted
+// only as Channel:ContactId, by chatbot starts.
+func (t Target) For(use Use) error {
+	switch {
+	case t.ConversationID != "" && use == UseContact:
+		return &TargetError{Input: t.String(), Reason: "a conversation id, but Wati's contact routes (team assignment, reading a contact) take the contact: its phone or Channel:Phone",
+			HintText: contactHint}
+	case t.ConversationID != "" && use == UseChatbot:
+		return &TargetError{Input: t.String(), Reason: "a conversation id, but Wati's chatbot start takes the contact: its phone, Channel:Phone or Channel:ContactId",
+			HintText: contactHint}
+	case t.ContactID != "" && use != UseChatbot:
+		return &TargetError{Input: t.String(), Reason: "Channel:ContactId is taken by chatbot starts only; give the phone or Channel:Phone",
+			HintText: contactHint}
+	}
+	return nil
+}
+
+const contactHint = "Use the contact's phone (14155552671) or Channel:Phone (Support:14155552671): operator and bot-operator handoffs also take a conversation id, team and chatbot handoffs do not."
 
 // Phone number length limits (E.164: at most 15 digits; the shortest real
 // international numbers have 8).
@@ -31,6 +71,7 @@ const (
 //	"685BD235E6119686E693A093"   → conversation id 685bd235e6119686e693a093
 //	"Support:+1 415 555 2671"    → channel Support, phone 14155552671
 //	"85200000000:14155552671"    → channel 85200000000, phone 14155552671
+//	"Support:65b73810e2bd04aa867b5f7d" → channel Support, contact id (chatbot starts only)
 //
 // Anything else is a *TargetError (exit 2).
 func ParseTarget(s string) (Target, error) {
@@ -52,6 +93,9 @@ func ParseTarget(s string) (Target, error) {
 		channel, err := parseChannel(ch)
 		if err != nil {
 			return Target{}, &TargetError{Input: s, Reason: err.Error()}
+		}
+		if id := strings.TrimSpace(ph); isConversationID(id) {
+			return Target{ContactID: strings.ToLower(id), Channel: channel}, nil
 		}
 		phone, err := parsePhone(strings.TrimSpace(ph))
 		if err != nil {
@@ -80,6 +124,8 @@ func (t Target) String() string {
 	switch {
 	case t.ConversationID != "":
 		return t.ConversationID
+	case t.ContactID != "":
+		return t.Channel + ":" + t.ContactID
 	case t.Channel != "":
 		return t.Channel + ":" + t.Phone
 	default:
@@ -115,6 +161,8 @@ func (t Target) V1Query(q url.Values) {
 	switch {
 	case t.ConversationID != "":
 		q.Set("target", t.ConversationID)
+	case t.ContactID != "":
+		q.Set("target", t.Channel+":"+t.ContactID)
 	case t.Channel != "" && isDigits(t.Channel):
 		q.Set("whatsappNumber", t.Phone)
 		q.Set("channelPhoneNumber", t.Channel)
