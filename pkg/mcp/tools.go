@@ -24,8 +24,9 @@ const MaxConversationLength = 200
 // Descriptions of the two tool arguments; the same text in MCP and OpenAI.
 const (
 	conversationDescription = "The customer's conversation in Wati: their WhatsApp phone number in international " +
-		"format (+14155552671 or 14155552671), a 24-character Wati conversation id, or Channel:Phone when the " +
-		"business has several WhatsApp numbers (Support:14155552671). Use the number of the customer you are talking to."
+		"format (+14155552671 or 14155552671), or Channel:Phone when the business has several WhatsApp numbers " +
+		"(Support:14155552671); a 24-character Wati conversation id works for handoffs to a user or back to the bot, " +
+		"not for team or chatbot handoffs. Use the number of the customer you are talking to."
 	noteDescription = "Optional: one or two sentences on why the conversation is handed off, for the record. " +
 		"Wati offers no API for internal notes, so the note is NOT shown in Wati: it is kept in handoff's audit " +
 		"log and returned in the result. Do not put secrets or payment data in it."

@@ -91,7 +91,7 @@ func TestAddTestListRemoveAgainstSandbox(t *testing.T) {
 	h.noSecret(tok)
 
 	out = h.mustRun("", "test", "sandbox")
-	if !strings.Contains(out, "OK: account sandbox accepted the token.") || !strings.Contains(out, "/api/ext/v3/channels → 200") || !strings.Contains(out, "Support (85200000000)") {
+	if !strings.Contains(out, "OK: account sandbox accepted the token.") || !strings.Contains(out, "/api/ext/v3/channels?page_number=1&page_size=100 → 200") || !strings.Contains(out, "channels  Support, Sales (and the default channel, which Wati does not list)") {
 		t.Errorf("test output:\n%s", out)
 	}
 	h.noSecret(tok)

@@ -65,7 +65,10 @@ What is sent depends on the action's assignee:
                      without, the output names the teams that were replaced.
 
 TARGET is a phone in international form (+1 415 555 2671 or 14155552671), a
-24-character conversation id, or Channel:Phone (Support:14155552671).
+24-character conversation id, or Channel:Phone (Support:14155552671). Wati's
+team and chatbot routes name the contact, not a conversation: a team or
+chatbot action given a conversation id exits 2 before sending anything (use
+the phone or Channel:Phone); a chatbot action also takes Channel:ContactId.
 
 One conversation (--conversation) prints one line saying what happened and who owns
 the conversation now; --json prints one object with action, account, target,
@@ -95,7 +98,7 @@ rate-limited after retries; 7 outcome unknown (batch: some unknown, none failed)
 		Example: `  # one conversation
   handoff assign escalate-billing --conversation +14155552671
   handoff assign escalate-billing --conversation Support:14155552671 --json
-  handoff assign escalate-billing --conversation 685bd235e6119686e693a093 --dry-run
+  handoff assign vip-account-manager --conversation 685bd235e6119686e693a093 --dry-run
   handoff assign escalate-billing --conversation 14155552671 --keep-teams
   handoff assign escalate-billing --conversation 14155552671 --account acme-staging
 
@@ -130,7 +133,7 @@ rate-limited after retries; 7 outcome unknown (batch: some unknown, none failed)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&opts.Target, "conversation", "c", "", "the conversation: phone, 24-hex conversation id, or Channel:Phone")
+	fl.StringVarP(&opts.Target, "conversation", "c", "", "the conversation: phone, Channel:Phone, or 24-hex conversation id (user and bot-operator actions)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the requests (token redacted) and send no write")
 	fl.BoolVar(&opts.JSON, "json", false, "print the result (batch: the summary) as JSON on stdout")
 	fl.BoolVar(&opts.KeepTeams, "keep-teams", false, "team actions: keep the contact's current teams beside the new one")

@@ -60,7 +60,7 @@ func TestEachAssigneeTypeAgainstTheSandbox(t *testing.T) {
 	}
 
 	// bot with id: a chatbot start, once.
-	res, out, all = s.call(t, "start-return", map[string]any{"conversation": "685bd235e6119686e693a093"})
+	res, out, all = s.call(t, "start-return", map[string]any{"conversation": "Support:14155552671"})
 	if res.IsError || out.Outcome != "assigned" {
 		t.Fatalf("chatbot call: %s", all)
 	}

@@ -50,8 +50,13 @@ func NewCmdSandbox(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 		GroupID: "setup",
 		Long: `Run a local Wati: the v3 and v1 routes handoff uses (assign operator, start
 chatbot, contacts/teams, chatbots, contacts, channels, conversation status),
-with Wati's status codes and bodies, over an in-memory workspace.
+with Wati's status codes and bodies, over an in-memory workspace. It is as
+strict as Wati's OpenAPI description: page_number and page_size are required
+(1-based, size 1 to 100), unknown body fields are refused (400), each route
+takes only the target forms the spec lists for it.
 
+Operations of Wati's OpenAPI description (v3) it serves:
+` + specOperationsHelp() + `
 The workspace comes from --seed FILE, or from the built-in one (a copy is in
 configs/sandbox.yaml): teams, operators, chatbots, channels and contacts,
 including contact 14155552671, chatbot 607f1f77bcf86cd799439011 ("Returns
@@ -62,7 +67,8 @@ flow") and contact 447700900123, open on two channels (a phone target answers
 On start it prints the URL, the token and the "handoff account add" line that
 connects to it (stdout); each request is logged on stderr (--quiet: none). It
 stops cleanly on Ctrl-C (SIGINT) or SIGTERM. Nothing is saved: every start is
-a fresh workspace.
+a fresh workspace. A client that stalls is cut off: 10s to send its headers,
+30s for the whole request, 2 minutes idle between requests.
 
 The token is a local, made-up one ("sandbox-token" unless --token), with
 scope "api"; the seed may list extra tokens with narrower scopes to try 403s.
@@ -225,6 +231,19 @@ func runSandbox(ctx context.Context, opts *Options) error {
 	err = srv.Close()
 	fmt.Fprintln(opts.IO.ErrOut, "sandbox stopped")
 	return err
+}
+
+// specOperationsHelp lists the spec operations the sandbox serves, and
+// says how it answers the others.
+func specOperationsHelp() string {
+	served, notServed := sandbox.SpecOperations()
+	var b strings.Builder
+	for _, op := range served {
+		method, path, _ := strings.Cut(op, " ")
+		fmt.Fprintf(&b, "  %-5s %s\n", method, path)
+	}
+	fmt.Fprintf(&b, "The spec's %d other operations (broadcasts, message and template sends,\ncontact writes, files) are answered 404.\n", len(notServed))
+	return b.String()
 }
 
 func isLoopback(host string) bool {

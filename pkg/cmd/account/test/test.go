@@ -52,8 +52,8 @@ func NewCmdTest(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "test [NAME]",
 		Short: "Check that an account is reachable and its token is accepted",
-		Long: `Make one cheap authenticated call to the account (v3: list channels; v1: list
-chatbots) and say what happened:
+		Long: `Make one cheap authenticated call to the account (v3: list channels, every
+page; v1: list chatbots) and say what happened:
 
   OK            the endpoint answered and the token was accepted
   unreachable   no answer (network, DNS, TLS, timeout, 5xx): exit 6
@@ -144,9 +144,11 @@ func runTest(ctx context.Context, opts *Options) error {
 	} else {
 		var chans []wati.Channel
 		chans, err = c.ListChannels(rctx)
+		// Wati's "channel" is the platform (Whatsapp); name it only when
+		// it is another one.
 		for _, ch := range chans {
 			label := ch.Name
-			if ch.Channel != "" && ch.Channel != ch.Name {
+			if ch.Channel != "" && !strings.EqualFold(ch.Channel, "whatsapp") {
 				label += " (" + ch.Channel + ")"
 			}
 			r.Channels = append(r.Channels, label)
@@ -253,7 +255,9 @@ func finish(opts *Options, r *Result, err error) error {
 	if r.API == "v1" {
 		fmt.Fprintf(out, "  chatbots  %d\n", r.Chatbots)
 	} else if len(r.Channels) > 0 {
-		fmt.Fprintf(out, "  channels  %s\n", strings.Join(r.Channels, ", "))
+		fmt.Fprintf(out, "  channels  %s (and the default channel, which Wati does not list)\n", strings.Join(r.Channels, ", "))
+	} else {
+		fmt.Fprintf(out, "  channels  only the default one (Wati does not list it)\n")
 	}
 	fmt.Fprintf(out, "Handoffs need a token with one of these scopes per call (\"api\" covers all):\n%s", scopeLines(r.ScopesNeeded))
 	return nil
