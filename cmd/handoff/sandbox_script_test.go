@@ -14,6 +14,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/handoff-dev/handoff/pkg/sandbox"
+	"github.com/handoff-dev/handoff/pkg/wati/watitest"
 )
 
 // Testscript commands around the Wati sandbox (pkg/sandbox), for every
@@ -135,6 +136,10 @@ func cmdSandboxStart(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		opts.Seed = seed
 	}
+	// Every exchange is checked against Wati's spec; a violation is logged
+	// where the script's end looks (see TestScripts).
+	contract := &watitest.Collector{File: ts.Getenv(watitest.EnvLog)}
+	opts.Wrap = func(h http.Handler) http.Handler { return watitest.Handler(contract, h) }
 	srv, err := sandbox.New(opts)
 	ts.Check(err)
 	ts.Check(srv.Start("127.0.0.1:0"))
