@@ -14,6 +14,7 @@ import (
 
 	"github.com/handoff-dev/handoff/pkg/handoff"
 	"github.com/handoff-dev/handoff/pkg/mcp/mcptest"
+	"github.com/handoff-dev/handoff/pkg/wati/watitest"
 )
 
 // rawSession is a server on StdioTransport fed raw lines, as a client (or a
@@ -333,4 +334,7 @@ func TestCodeZeroBecomesInternalError(t *testing.T) {
 
 // TestMain fails the package when its tests checked no tool result against
 // an outputSchema.
-func TestMain(m *testing.M) { mcptest.Main(m) }
+//
+// Every Wati exchange of its tests is also checked against Wati's OpenAPI
+// description (watitest).
+func TestMain(m *testing.M) { mcptest.Main(watitest.M(m)) }

@@ -19,6 +19,7 @@ import (
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 	hmcp "github.com/handoff-dev/handoff/pkg/mcp"
 	"github.com/handoff-dev/handoff/pkg/mcp/mcptest"
+	"github.com/handoff-dev/handoff/pkg/wati/watitest"
 )
 
 func TestFlags(t *testing.T) {
@@ -351,4 +352,7 @@ func TestTerminalNotice(t *testing.T) {
 
 // TestMain fails the package when its tests checked no tool result against
 // an outputSchema.
-func TestMain(m *testing.M) { mcptest.Main(m) }
+//
+// Every Wati exchange of its tests is also checked against Wati's OpenAPI
+// description (watitest).
+func TestMain(m *testing.M) { mcptest.Main(watitest.M(m)) }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
-	"testing"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -131,7 +130,7 @@ func CheckResult(sch *jsonschema.Schema, r *sdk.CallToolResult) string {
 // Main runs a package's tests (call it from TestMain) and fails the package
 // when its tests, run whole, checked no tool result: the check is wired into
 // the package's test clients, so a run that checks nothing lost it.
-func Main(m *testing.M) {
+func Main(m interface{ Run() int }) { // *testing.M, or one wrapped (watitest.M)
 	code := m.Run()
 	if f := flag.Lookup("test.run"); code == 0 && f != nil && f.Value.String() == "" && Checked() == 0 {
 		fmt.Println("FAIL: no tool result was checked against its outputSchema (wire mcptest.Check into the test client)")

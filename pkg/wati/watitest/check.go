@@ -195,7 +195,17 @@ func InstallFromEnv() *Collector {
 // the run when any exchange broke the contract, listing them:
 //
 //	func TestMain(m *testing.M) { os.Exit(watitest.Main(m)) }
-func Main(m interface{ Run() int }) int {
+func Main(m interface{ Run() int }) int { return M(m).Run() }
+
+// M wraps a package's tests so that Run installs the checks, runs them and
+// fails when an exchange broke the contract: for a TestMain that hands m to
+// another wrapper, e.g. mcptest.Main(watitest.M(m)).
+func M(m interface{ Run() int }) interface{ Run() int } { return checkedM{m} }
+
+type checkedM struct{ m interface{ Run() int } }
+
+func (w checkedM) Run() int {
+	m := w.m
 	c := &Collector{}
 	uninstall := Install(c)
 	code := m.Run()
