@@ -24,18 +24,20 @@ const (
 )
 
 // Patterns shared with the JSON Schema. They use only syntax that Go's
-// regexp and ECMAScript (editors) read the same way.
+// regexp and ECMAScript (editors) read the same way: no \s, \S or \w, whose
+// meaning differs (blank is spelled out as BlankClass, see blank.go); \b only
+// between ASCII letters, where both engines agree.
 const (
 	NamePattern        = `^[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?$`
-	IntentWordsPattern = `^\s*\S+(\s+\S+){3}`
+	IntentWordsPattern = "^[" + BlankClass + "]*[^" + BlankClass + "]+([" + BlankClass + "]+[^" + BlankClass + "]+){3}"
 	// PlaceholderPattern matches text that was left as a template.
 	PlaceholderPattern = `\b([Tt][Oo][Dd][Oo]|[Tt][Bb][Dd]|[Ff][Ii][Xx][Mm][Ee]|[Xx]{3,}|[Ll][Oo][Rr][Ee][Mm] [Ii][Pp][Ss][Uu][Mm]|[Cc][Hh][Aa][Nn][Gg][Ee][Mm][Ee]|[Pp][Ll][Aa][Cc][Ee][Hh][Oo][Ll][Dd][Ee][Rr])\b|<[^<>]*>|\{\{[^{}]*\}\}`
-	NonBlankPattern    = `\S`
+	NonBlankPattern    = "[^" + BlankClass + "]"
 	EmailPattern       = `^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`
 	BotIDPattern       = `^[0-9a-fA-F]{24}$`
 	// SecretValuePattern matches a JWT (Wati tokens are JWTs) or a bearer
 	// credential anywhere in a string.
-	SecretValuePattern = `eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|[Bb][Ee][Aa][Rr][Ee][Rr]\s+[A-Za-z0-9._~+/=-]{20,}`
+	SecretValuePattern = `eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|[Bb][Ee][Aa][Rr][Ee][Rr][` + BlankClass + `]+[A-Za-z0-9._~+/=-]{20,}`
 )
 
 var (
@@ -171,23 +173,22 @@ func findPlaceholder(s string) string {
 	return ""
 }
 
-// hasWords reports whether s holds at least n runs of characters other than
-// \t \n \f \r and space: what IntentWordsPattern matches, without the regexp.
+// hasWords reports whether s holds at least n words (runs of characters
+// that are not blank): what IntentWordsPattern matches, without the regexp.
 func hasWords(s string, n int) bool {
 	runs, in := 0, false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '\t', '\n', '\f', '\r', ' ':
+	for _, r := range s {
+		if IsBlankRune(r) {
 			in = false
-		default:
-			if !in {
-				runs++
-				if runs >= n {
-					return true
-				}
-			}
-			in = true
+			continue
 		}
+		if !in {
+			runs++
+			if runs >= n {
+				return true
+			}
+		}
+		in = true
 	}
 	return false
 }
@@ -216,7 +217,7 @@ func CheckName(s string) error {
 		return nil
 	}
 	switch {
-	case strings.TrimSpace(s) == "":
+	case IsBlank(s):
 		return fieldErr("name", RuleNameFormat, "name is empty: use a lower-case slug such as escalate-billing")
 	case utf8.RuneCountInString(s) > NameMaxLen:
 		return fieldErr("name", RuleNameFormat, "name is %d characters long; the limit is %d", utf8.RuneCountInString(s), NameMaxLen)
@@ -261,7 +262,7 @@ func CheckIntent(s string) error {
 	if err := checkSecret("intent", s); err != nil {
 		return err
 	}
-	if strings.TrimSpace(s) == "" {
+	if IsBlank(s) {
 		return fieldErr("intent", RuleIntentSpecific, "intent is empty: say in a sentence when the AI agent should hand the conversation over")
 	}
 	if m := findPlaceholder(s); m != "" {
@@ -330,7 +331,7 @@ func CheckEmail(s string) error {
 	if err := checkSecret("assignee.email", s); err != nil {
 		return err
 	}
-	if strings.TrimSpace(s) == "" {
+	if IsBlank(s) {
 		return fieldErr("assignee.email", RuleUserEmail, "email is empty: give the email address the operator signs in to Wati with")
 	}
 	if err := checkLen("assignee.email", s, EmailMaxLen); err != nil {
