@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -23,6 +22,8 @@ type Report struct {
 	Line func(file string, line int) string
 	// Version of handoff, for SARIF.
 	Version string
+	// Base is the absolute folder SARIF paths are relative to.
+	Base string
 }
 
 // Valid is the verdict: no errors, and no warnings under --strict.
@@ -101,6 +102,11 @@ func writeSnippet(w io.Writer, d action.Diagnostic, src string, color bool) {
 // json: one envelope.
 type jsonFormat struct{}
 
+// JSONFormatVersion is the version of the --format json envelope
+// (docs/validate.md): fields are only ever added within a version; a change
+// of a field's meaning, type or a removal gets a new version.
+const JSONFormatVersion = 1
+
 type jsonPos struct {
 	Line   int `json:"line"`
 	Column int `json:"column"`
@@ -119,13 +125,14 @@ type jsonDiag struct {
 
 func (jsonFormat) Format(w io.Writer, r *Report) error {
 	out := struct {
-		Valid        bool       `json:"valid"`
-		FileCount    int        `json:"file_count"`
-		ErrorCount   int        `json:"error_count"`
-		WarningCount int        `json:"warning_count"`
-		Strict       bool       `json:"strict"`
-		Diagnostics  []jsonDiag `json:"diagnostics"`
-	}{Valid: r.Valid(), FileCount: r.Files, ErrorCount: r.Errors, WarningCount: r.Warnings, Strict: r.Strict, Diagnostics: []jsonDiag{}}
+		FormatVersion int        `json:"format_version"`
+		Valid         bool       `json:"valid"`
+		FileCount     int        `json:"file_count"`
+		ErrorCount    int        `json:"error_count"`
+		WarningCount  int        `json:"warning_count"`
+		Strict        bool       `json:"strict"`
+		Diagnostics   []jsonDiag `json:"diagnostics"`
+	}{FormatVersion: JSONFormatVersion, Valid: r.Valid(), FileCount: r.Files, ErrorCount: r.Errors, WarningCount: r.Warnings, Strict: r.Strict, Diagnostics: []jsonDiag{}}
 	for _, d := range r.Diagnostics {
 		var j jsonDiag
 		j.File, j.Severity, j.Rule, j.Message = d.File, string(d.Severity), d.Rule, d.Message
@@ -165,92 +172,4 @@ func ghData(s string) string {
 
 func ghProp(s string) string {
 	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
-}
-
-// sarif: SARIF 2.1.0, for code-scanning tools.
-type sarifFormat struct{}
-
-func (sarifFormat) Format(w io.Writer, r *Report) error {
-	type region struct {
-		StartLine   int `json:"startLine"`
-		StartColumn int `json:"startColumn"`
-		EndLine     int `json:"endLine,omitempty"`
-		EndColumn   int `json:"endColumn,omitempty"`
-	}
-	type location struct {
-		PhysicalLocation struct {
-			ArtifactLocation struct {
-				URI string `json:"uri"`
-			} `json:"artifactLocation"`
-			Region region `json:"region"`
-		} `json:"physicalLocation"`
-	}
-	type message struct {
-		Text string `json:"text"`
-	}
-	type result struct {
-		RuleID    string     `json:"ruleId"`
-		RuleIndex int        `json:"ruleIndex"`
-		Level     string     `json:"level"`
-		Message   message    `json:"message"`
-		Locations []location `json:"locations"`
-	}
-	type rule struct {
-		ID               string  `json:"id"`
-		ShortDescription message `json:"shortDescription"`
-	}
-	ids := make([]string, 0, len(action.RuleDescriptions))
-	for id := range action.RuleDescriptions {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	index := map[string]int{}
-	rules := make([]rule, len(ids))
-	for i, id := range ids {
-		index[id] = i
-		rules[i] = rule{ID: id, ShortDescription: message{action.RuleDescriptions[id]}}
-	}
-	results := []result{}
-	for _, d := range r.Diagnostics {
-		if _, ok := index[d.Rule]; !ok { // a rule added by an extension
-			index[d.Rule] = len(rules)
-			rules = append(rules, rule{ID: d.Rule, ShortDescription: message{d.Rule}})
-		}
-		res := result{RuleID: d.Rule, RuleIndex: index[d.Rule], Level: string(d.Severity), Message: message{d.Message}}
-		var loc location
-		loc.PhysicalLocation.ArtifactLocation.URI = filepath.ToSlash(d.File)
-		reg := region{StartLine: max(d.Line, 1), StartColumn: max(d.Column, 1)}
-		if d.EndLine >= d.Line && (d.EndLine > d.Line || d.EndColumn > d.Column) {
-			reg.EndLine, reg.EndColumn = d.EndLine, d.EndColumn
-		}
-		loc.PhysicalLocation.Region = reg
-		res.Locations = []location{loc}
-		results = append(results, res)
-	}
-	version := r.Version
-	if version == "" {
-		version = "dev"
-	}
-	doc := struct {
-		Schema  string `json:"$schema"`
-		Version string `json:"version"`
-		Runs    []any  `json:"runs"`
-	}{
-		Schema:  "https://json.schemastore.org/sarif-2.1.0.json",
-		Version: "2.1.0",
-		Runs: []any{map[string]any{
-			"tool": map[string]any{"driver": map[string]any{
-				"name":           "handoff",
-				"version":        version,
-				"informationUri": "https://github.com/handoff-dev/handoff",
-				"rules":          rules,
-			}},
-			"columnKind": "unicodeCodePoints",
-			"results":    results,
-		}},
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(doc)
 }

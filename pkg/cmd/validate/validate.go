@@ -47,6 +47,9 @@ type Options struct {
 	Workers int
 	// Checks run after the built-in rules, per document.
 	Checks []Check
+	// Base is the folder SARIF paths are relative to (--base; "": the git
+	// work tree root, else the working directory).
+	Base string
 }
 
 // extensions let other files of this package add flags and checks (such as
@@ -69,12 +72,18 @@ Every file is reported, sorted by file and position.
 
 Formats (--format):
   text    file:line:col: severity: message [rule], with a snippet on a terminal
-  json    {"valid", "error_count", "warning_count", "diagnostics": [...]} with ranges
+  json    {"format_version": 1, "valid", "error_count", "warning_count",
+          "diagnostics": [...]} with ranges: a stable contract (docs/validate.md)
   github  GitHub Actions workflow annotations (the default when GITHUB_ACTIONS=true)
   sarif   SARIF 2.1.0 for code-scanning tools
 
 Exit status: 0 valid; 1 errors found (or warnings with --strict); 2 usage
-error; 3 a path that cannot be read at all.`,
+error; 3 a path that cannot be read (it is also reported in the output, as
+a read-error diagnostic, so --format json and sarif still write a document).
+
+SARIF paths are relative to --base (default: the root of the git work tree
+holding the working directory, else the working directory), percent-encoded,
+with the base in originalUriBaseIds as SRCROOT.`,
 		Example: `  # the actions folder
   handoff validate
 
@@ -87,8 +96,11 @@ error; 3 a path that cannot be read at all.`,
   # in CI: fail on warnings too, annotate the pull request
   handoff validate --strict --format github actions/
 
-  # upload to GitHub code scanning
-  handoff validate --format sarif actions/ > handoff.sarif`,
+  # upload to GitHub code scanning (paths relative to the repository root)
+  handoff validate --format sarif actions/ > handoff.sarif
+
+  # SARIF paths relative to another folder
+  handoff validate --format sarif --base services/support services/support/actions`,
 		GroupID: "core",
 		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 			return []string{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
@@ -164,7 +176,8 @@ func runValidate(ctx context.Context, opts *Options) error {
 		if p == "-" {
 			data, err := io.ReadAll(io.LimitReader(ios.In, action.MaxFileSize+1))
 			if err != nil {
-				return cmdutil.Errorf(cmdutil.ExitConfig, "reading stdin: %v", err)
+				results = append(results, action.FileResult{File: StdinName, Diagnostics: []action.Diagnostic{readErrorDiag(StdinName, err)}})
+				continue
 			}
 			so := vopts
 			so.CheckFileName = false
@@ -174,6 +187,11 @@ func runValidate(ctx context.Context, opts *Options) error {
 	}
 
 	rep := &Report{Files: len(results), Strict: opts.Strict, Version: opts.Version}
+	if format == "sarif" {
+		if rep.Base, err = sarifBase(opts.Base); err != nil {
+			return err
+		}
+	}
 	docs := map[string]*action.Document{}
 	rep.Diagnostics = append(rep.Diagnostics, walkDiags...)
 	for _, r := range results {
@@ -205,6 +223,9 @@ func runValidate(ctx context.Context, opts *Options) error {
 		return err
 	}
 	summary(ios, rep, paths)
+	if err := unreadable(rep.Diagnostics); err != nil {
+		return err
+	}
 	if !rep.Valid() {
 		return &cmdutil.SilentError{Code: cmdutil.ExitFailure}
 	}
@@ -229,7 +250,9 @@ func knownAccounts(opts *Options) ([]string, error) {
 func summary(ios *cmdutil.IOStreams, rep *Report, paths []string) {
 	w := ios.ErrOut
 	if rep.Files == 0 {
-		fmt.Fprintf(w, "No action files (*.yaml, *.yml) found in %s\n", strings.Join(paths, ", "))
+		if rep.Errors == 0 { // else a path could not be read: its error follows
+			fmt.Fprintf(w, "No action files (*.yaml, *.yml) found in %s\n", strings.Join(paths, ", "))
+		}
 		return
 	}
 	files := plural(rep.Files, "file", "files")
@@ -276,8 +299,10 @@ func expand(paths []string) ([]string, []action.Diagnostic, error) {
 		}
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, nil, cmdutil.WithHint(cmdutil.Errorf(cmdutil.ExitConfig, "cannot read %s: %v", p, unwrap(err)),
-				"Check the path; without PATH, validate checks the actions folder (--dir, env HANDOFF_DIR).")
+			// A diagnostic, so that every format still writes its
+			// document; the exit code stays 3 (see unreadable).
+			diags = append(diags, readErrorDiag(p, err))
+			continue
 		}
 		if !st.IsDir() {
 			add(p)
@@ -305,11 +330,41 @@ func expand(paths []string) ([]string, []action.Diagnostic, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, nil, cmdutil.Errorf(cmdutil.ExitConfig, "cannot read %s: %v", p, unwrap(err))
+			diags = append(diags, readErrorDiag(p, err))
 		}
 	}
 	sort.Strings(files)
 	return files, diags, nil
+}
+
+// readErrorDiag is the diagnostic of a path that cannot be read.
+func readErrorDiag(path string, err error) action.Diagnostic {
+	return action.Diagnostic{File: path, Line: 1, Column: 1, EndLine: 1, EndColumn: 1,
+		Severity: action.SeverityError, Rule: action.RuleReadError, Message: fmt.Sprintf("cannot read %s: %v", path, unwrap(err))}
+}
+
+// unreadable is the exit-3 error when a path could not be read, after the
+// report was written (read-error diagnostics, in every format).
+func unreadable(diags []action.Diagnostic) error {
+	var first *action.Diagnostic
+	n := 0
+	for i := range diags {
+		if diags[i].Rule == action.RuleReadError {
+			if first == nil {
+				first = &diags[i]
+			}
+			n++
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	msg := first.Message
+	if n > 1 {
+		msg += fmt.Sprintf(" (and %d more)", n-1)
+	}
+	return cmdutil.WithHint(cmdutil.Errorf(cmdutil.ExitConfig, "%s", msg),
+		"Check the path and its permissions; without PATH, validate checks the actions folder (--dir, env HANDOFF_DIR).")
 }
 
 func unwrap(err error) error {

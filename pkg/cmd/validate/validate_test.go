@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,6 +58,7 @@ func accountsWith(t *testing.T, names ...string) func() (*account.Store, error) 
 type run struct {
 	out, errOut string
 	code        int
+	err         error
 }
 
 func doValidate(t *testing.T, opts *Options, env map[string]string, stdin string) run {
@@ -68,7 +68,7 @@ func doValidate(t *testing.T, opts *Options, env map[string]string, stdin string
 	ios.Getenv = func(k string) string { return env[k] }
 	opts.IO = ios
 	err := runValidate(context.Background(), opts)
-	return run{out.String(), errOut.String(), cmdutil.ExitCodeOf(err)}
+	return run{out.String(), errOut.String(), cmdutil.ExitCodeOf(err), err}
 }
 
 func TestValidateReportsEveryFileSorted(t *testing.T) {
@@ -235,7 +235,7 @@ func TestValidateGitHub(t *testing.T) {
 
 func TestValidateSARIF(t *testing.T) {
 	dir := fixture(t, map[string]string{"vague.yaml": badVague})
-	r := doValidate(t, &Options{Paths: []string{dir}, Format: "sarif", Version: "1.2.3"}, nil, "")
+	r := doValidate(t, &Options{Paths: []string{dir}, Format: "sarif", Version: "1.2.3", Base: dir}, nil, "")
 	var log struct {
 		Version string `json:"version"`
 		Runs    []struct {
@@ -278,7 +278,7 @@ func TestValidateSARIF(t *testing.T) {
 	res := run.Results[0]
 	reg := res.Locations[0].PhysicalLocation.Region
 	if res.RuleID != "intent-specific" || res.Level != "error" || reg.StartLine != 3 || reg.StartColumn != 9 || reg.EndColumn != 16 ||
-		res.Locations[0].PhysicalLocation.ArtifactLocation.URI != filepath.ToSlash(filepath.Join(dir, "vague.yaml")) {
+		res.Locations[0].PhysicalLocation.ArtifactLocation.URI != "vague.yaml" {
 		t.Errorf("%+v", res)
 	}
 	if run.Results[1].Level != "warning" || run.Results[1].RuleID != "account-known" {
@@ -374,10 +374,42 @@ func TestNewCmdValidateFlags(t *testing.T) {
 	}
 }
 
-func TestUnreadablePathIsExit3(t *testing.T) {
-	_, _, err := expand([]string{filepath.Join(t.TempDir(), "nope")})
-	var ce *cmdutil.Error
-	if !errors.As(err, &ce) || ce.Code != 3 || !strings.Contains(ce.Error(), "no such file") {
-		t.Errorf("%v", err)
+// A path that cannot be read is a read-error diagnostic in every format,
+// never an empty document, and the exit code stays 3.
+func TestUnreadablePathIsADiagnosticAndExit3(t *testing.T) {
+	dir := fixture(t, map[string]string{"escalate-billing.yaml": goodBilling})
+	nope := filepath.Join(dir, "nope")
+	for _, format := range Formats {
+		r := doValidate(t, &Options{Paths: []string{dir, nope}, Format: format, Accounts: accountsWith(t, "sandbox")}, nil, "")
+		if r.code != 3 || r.err == nil || r.err.Error() != "cannot read "+nope+": no such file or directory" || cmdutil.HintOf(r.err) == "" {
+			t.Errorf("%s: exit %d, error %v", format, r.code, r.err)
+		}
+		if !strings.Contains(r.out, "read-error") || !strings.Contains(r.out, "nope") {
+			t.Errorf("%s: the unreadable path is not in the output:\n%s", format, r.out)
+		}
+		if format == "json" {
+			var env struct {
+				FormatVersion int  `json:"format_version"`
+				Valid         bool `json:"valid"`
+				ErrorCount    int  `json:"error_count"`
+				Diagnostics   []struct{ File, Rule string }
+			}
+			if err := json.Unmarshal([]byte(r.out), &env); err != nil || env.FormatVersion != 1 || env.Valid || env.ErrorCount != 1 ||
+				len(env.Diagnostics) != 1 || env.Diagnostics[0].Rule != "read-error" || env.Diagnostics[0].File != nope {
+				t.Errorf("json %+v (%v)", env, err)
+			}
+		}
+	}
+	// A file that exists but cannot be read: the same.
+	locked := filepath.Join(dir, "locked.yaml")
+	_ = os.WriteFile(locked, []byte(goodBilling), 0o000)
+	if f, err := os.Open(locked); err == nil {
+		f.Close()
+		t.Log("running as root: an unreadable file cannot be made")
+		return
+	}
+	r := doValidate(t, &Options{Paths: []string{locked}, Format: "json"}, nil, "")
+	if r.code != 3 || !strings.Contains(r.out, `"rule": "read-error"`) {
+		t.Errorf("unreadable file: exit %d, %s", r.code, r.out)
 	}
 }
