@@ -13,6 +13,7 @@ import (
 	"github.com/handoff-dev/handoff/pkg/cmd/factory"
 	"github.com/handoff-dev/handoff/pkg/cmd/root"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
+	"github.com/handoff-dev/handoff/pkg/redact"
 )
 
 // Set through -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
@@ -51,9 +52,11 @@ func Main() int {
 	}
 	var silent *cmdutil.SilentError
 	if !errors.As(err, &silent) {
-		fmt.Fprintf(ios.ErrOut, "handoff: %s\n", err)
+		// Errors may quote what a server or a file said: escape control
+		// characters so that none reaches the terminal raw.
+		fmt.Fprintf(ios.ErrOut, "handoff: %s\n", redact.Block(err.Error(), 0))
 		if hint := cmdutil.HintOf(err); hint != "" {
-			fmt.Fprintf(ios.ErrOut, "%s\n", hint)
+			fmt.Fprintf(ios.ErrOut, "%s\n", redact.Block(hint, 0))
 		}
 	}
 	return code

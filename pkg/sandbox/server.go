@@ -16,12 +16,13 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/handoff-dev/handoff/pkg/redact"
 )
 
 // Defaults of Options.
@@ -419,18 +420,13 @@ func (s *Server) roll() float64 {
 	return s.rnd.Float64()
 }
 
-// scrub removes the main token from anything kept in the log.
+// scrub removes every token (and any part of one, as left by the body
+// limit's cut) from anything kept in the log.
 func (s *Server) scrub(v string) string {
 	if v == "" {
 		return v
 	}
-	for _, t := range s.secrets {
-		v = strings.ReplaceAll(v, t, "***REDACTED***")
-		if q := url.QueryEscape(t); q != t {
-			v = strings.ReplaceAll(v, q, "***REDACTED***")
-		}
-	}
-	return v
+	return redact.New(s.secrets...).String(v)
 }
 
 // authenticate checks "Authorization: Bearer TOKEN" (scheme case-insensitive,

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+
+	"github.com/handoff-dev/handoff/pkg/redact"
 )
 
 // Defaults of Config's zero values.
@@ -26,7 +28,12 @@ const (
 	DefaultRetryMaxWait   = 8 * time.Second
 
 	// Redacted replaces the token wherever a request is shown.
-	Redacted = "***REDACTED***"
+	Redacted = redact.Mask
+
+	// maxMessage caps Wati's text (an error message, a body) in an error:
+	// the token is masked first, then control characters escaped, then the
+	// text cut (see pkg/redact).
+	maxMessage = 200
 
 	maxKeptRequests = 1000    // Requests() keeps the most recent ones
 	maxResponseBody = 4 << 20 // bigger answers are refused, not buffered
@@ -37,6 +44,7 @@ type Client struct {
 	cfg    Config
 	base   *url.URL
 	token  string // without "Bearer "
+	red    *redact.Redactor
 	rc     *resty.Client
 	jitter func(time.Duration) time.Duration
 
@@ -111,6 +119,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:    cfg,
 		base:   base,
 		token:  StripBearer(cfg.Token),
+		red:    redact.New(StripBearer(cfg.Token)),
 		rc:     rc,
 		jitter: fullJitter,
 	}, nil
@@ -235,13 +244,12 @@ func (c *Client) record(ctx context.Context, r Request) {
 	}
 }
 
-// redact removes the token from any text shown to a person.
-func (c *Client) redact(s string) string {
-	if c.token == "" || s == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.token, Redacted)
-}
+// redact removes the token (and any part of it) from text shown to a person.
+func (c *Client) redact(s string) string { return c.red.String(s) }
+
+// serverText is Wati's text made fit for one line of an error: token
+// masked, control characters escaped, then cut to maxMessage characters.
+func (c *Client) serverText(s string) string { return c.red.Line(strings.TrimSpace(s), maxMessage) }
 
 // ----- one call -----
 
@@ -364,7 +372,7 @@ func (c *Client) checkResult(cl call, resp *response) error {
 		if msg == "" {
 			msg = "no reason given"
 		}
-		return &Error{Kind: KindRejected, Op: cl.op, Status: resp.status, Msg: c.redact(msg)}
+		return &Error{Kind: KindRejected, Op: cl.op, Status: resp.status, Msg: c.serverText(msg)}
 	}
 	return nil
 }
@@ -381,18 +389,7 @@ func infoText(raw json.RawMessage) string {
 	return string(raw)
 }
 
-func (c *Client) snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return c.redact(strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		return r
-	}, s))
-}
+func (c *Client) snippet(b []byte) string { return c.serverText(string(b)) }
 
 // decode reads a read's JSON answer into v, or returns a Malformed error.
 // missing is the error for an answer that decodes but lacks a field the call needs.

@@ -29,7 +29,7 @@ func (c *Client) debugRequest(method, fullURL string, h http.Header, body []byte
 	writeHeaders(&b, "> ", redactedHeader(h))
 	if len(body) > 0 {
 		b.WriteString("> \n")
-		b.WriteString(indentBody("> ", body))
+		b.WriteString(c.indentBody("> ", body))
 	}
 	c.writeDebug(b.String())
 }
@@ -43,7 +43,7 @@ func (c *Client) debugDryRun(r Request) {
 	writeHeaders(&b, "> ", r.Header)
 	if r.Body != "" {
 		b.WriteString("> \n")
-		b.WriteString(indentBody("> ", []byte(r.Body)))
+		b.WriteString(c.indentBody("> ", []byte(r.Body)))
 	}
 	c.writeDebug(b.String())
 }
@@ -60,12 +60,12 @@ func (c *Client) debugResponse(resp *http.Response, body []byte, elapsed time.Du
 			h[k] = Redacted
 			continue
 		}
-		h[k] = strings.Join(v, ", ")
+		h[k] = c.red.Line(strings.Join(v, ", "), debugBodyLimit)
 	}
 	writeHeaders(&b, "< ", h)
 	if len(body) > 0 {
 		b.WriteString("< \n")
-		b.WriteString(indentBody("< ", body))
+		b.WriteString(c.indentBody("< ", body))
 	}
 	c.writeDebug(b.String())
 }
@@ -92,10 +92,12 @@ func writeHeaders(b *strings.Builder, prefix string, h map[string]string) {
 	}
 }
 
-func indentBody(prefix string, body []byte) string {
-	s := string(body)
-	if len(s) > debugBodyLimit {
-		s = s[:debugBodyLimit] + fmt.Sprintf("… (%d bytes in all)", len(body))
+// indentBody shows a body: token masked first, control characters escaped,
+// then cut to debugBodyLimit characters (see pkg/redact for why that order).
+func (c *Client) indentBody(prefix string, body []byte) string {
+	s := c.red.Block(string(body), debugBodyLimit)
+	if strings.HasSuffix(s, "…") {
+		s += fmt.Sprintf(" (%d bytes in all)", len(body))
 	}
 	s = strings.TrimRight(s, "\n")
 	return prefix + strings.ReplaceAll(s, "\n", "\n"+prefix) + "\n"

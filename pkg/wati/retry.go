@@ -117,7 +117,7 @@ func (c *Client) attempt(ctx context.Context, cl call, fullURL string, hdr http.
 	base := &Error{Op: cl.op, Method: cl.method, URL: fullURL, Scopes: cl.scopes}
 
 	if err != nil {
-		rec.Error = c.redact(netErrorText(err))
+		rec.Error = c.serverText(netErrorText(err))
 		c.record(ctx, rec)
 		c.debugError(rec.Error, elapsed)
 		if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
@@ -153,7 +153,7 @@ func (c *Client) attempt(ctx context.Context, cl call, fullURL string, hdr http.
 		return &response{status: status, body: rb}, nil
 	case status >= 300 && status < 400:
 		base.Kind = KindRedirect
-		base.Location = c.redact(rresp.Header().Get("Location"))
+		base.Location = c.red.Line(rresp.Header().Get("Location"), 2048)
 		return nil, base
 	case status == http.StatusTooManyRequests:
 		base.Kind = KindRateLimited
@@ -217,13 +217,13 @@ func (c *Client) errorMessage(b []byte) string {
 	if b[0] == '{' && json.Unmarshal(b, &v) == nil {
 		switch {
 		case v.Message != nil && *v.Message != "":
-			return c.redact(*v.Message)
+			return c.serverText(*v.Message)
 		case infoText(v.Info) != "":
-			return c.redact(infoText(v.Info))
+			return c.serverText(infoText(v.Info))
 		case v.Error != nil && *v.Error != "":
-			return c.redact(*v.Error)
+			return c.serverText(*v.Error)
 		case v.Title != nil && *v.Title != "":
-			return c.redact(*v.Title)
+			return c.serverText(*v.Title)
 		}
 		return ""
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 	"github.com/handoff-dev/handoff/pkg/handoff"
+	"github.com/handoff-dev/handoff/pkg/redact"
 )
 
 // Options are everything `handoff log` needs.
@@ -162,20 +163,22 @@ func printTable(w io.Writer, recs []handoff.AuditRecord) error {
 	for _, r := range recs {
 		outcome := r.Outcome
 		if r.Error != "" {
-			outcome += ": " + oneLine(r.Error, 80)
+			outcome += ": " + oneLine(r.Error, maxErrorText)
 		} else if len(r.Replaced) > 0 {
-			outcome += " (replaced " + strings.Join(r.Replaced, ", ") + ")"
+			outcome += " (replaced " + oneLine(strings.Join(r.Replaced, ", "), 0) + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"),
-			r.Action, r.Account, r.Target, r.Assignee, outcome, r.Source)
+			oneLine(r.Action, 0), oneLine(r.Account, 0), oneLine(r.Target, 0), oneLine(r.Assignee, 0), outcome, oneLine(r.Source, 0))
 	}
 	return tw.Flush()
 }
 
+// maxErrorText caps an error in the table (the file may hold anything:
+// records written before errors were capped, or edited by hand).
+const maxErrorText = 80
+
+// oneLine shows text from the log on one line: control characters (escape
+// sequences, CR, LF) escaped, then cut to max characters.
 func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len([]rune(s)) > max {
-		s = string([]rune(s)[:max-1]) + "…"
-	}
-	return s
+	return redact.Line(strings.Join(strings.Fields(s), " "), max)
 }
