@@ -48,6 +48,11 @@ func (s *Store) withLock(fn func() error) error {
 // loadDoc reads a YAML file as a node tree whose root is a mapping. A missing
 // or empty file gives an empty mapping.
 func loadDoc(path string) (*yaml.Node, error) {
+	if fi, err := os.Stat(path); err == nil {
+		if err := regularFile(path, fi); err != nil {
+			return nil, err
+		}
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return newDoc(), nil

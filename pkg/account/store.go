@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/handoff-dev/handoff/pkg/fsutil"
 )
 
 // Store reads and writes config.yaml and credentials.yaml in one folder.
@@ -56,6 +58,10 @@ func ValidName(name string) error {
 	if !nameRE().MatchString(name) {
 		return usageErr("Use a lower-case slug such as acme-prod (letters, digits, - and _).",
 			"invalid account name %q", name)
+	}
+	if fsutil.IsReservedName(name) { // the directory cache is NAME.json
+		return usageErr("Use another name, such as "+name+"-prod.",
+			"account name %q is a device name on Windows (con, prn, aux, nul, com0-9, lpt0-9)", name)
 	}
 	return nil
 }
@@ -294,6 +300,17 @@ func (s *Store) Add(a Account, token string, force bool) error {
 			return err
 		}
 		old, exists := c.accounts[a.Name]
+		names := make([]string, 0, len(c.accounts))
+		for n := range c.accounts {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		if other := TokenEnvCollision(a.Name, names); other != "" {
+			v := TokenEnvVar(a.Name)
+			return &Error{Code: exitUsage,
+				Err: fmt.Errorf("account name %q would share the token variable %s with account %q", a.Name, v, other),
+				Tip: fmt.Sprintf("Names map to HANDOFF_TOKEN_<NAME> with - and _ alike, so one token would go to both hosts. Choose another name (e.g. %s-2), or replace %q: handoff account add %s --force", a.Name, other, other)}
+		}
 		if exists && !force {
 			return &Error{Code: exitUsage, Err: fmt.Errorf("%w: %q (%s)", ErrExists, a.Name, old.Endpoint),
 				Tip: "Use --force to replace it, or choose another name."}

@@ -34,16 +34,40 @@ func TokenEnvVar(name string) string {
 }
 
 // CleanToken trims a token as pasted or piped: surrounding white space and
-// an optional "Bearer " prefix go; a token with white space inside is refused.
+// an optional "Bearer " prefix go; a token with white space or a control
+// character (CR, LF, NUL...) inside is refused: it could not go into an
+// HTTP header.
 func CleanToken(t string) (string, error) {
 	t = strings.TrimSpace(t)
 	if len(t) >= 7 && strings.EqualFold(t[:7], "bearer ") {
 		t = strings.TrimSpace(t[7:])
 	}
-	if strings.ContainsAny(t, " \t\r\n") {
+	if strings.ContainsAny(t, "\r\n") {
+		return "", usageErr("Paste only the token from Wati (Connector > API > API Tokens), on one line.", "the token contains a line break (CR or LF)")
+	}
+	if strings.ContainsAny(t, " \t") {
 		return "", usageErr("Paste only the token from Wati (Connector > API > API Tokens).", "the token contains white space")
 	}
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; c < 0x20 || c == 0x7f {
+			return "", usageErr("Paste only the token from Wati (Connector > API > API Tokens); check the file it came from.",
+				"the token contains a control character (byte 0x%02x at position %d)", c, i+1)
+		}
+	}
 	return t, nil
+}
+
+// TokenEnvCollision returns the other account among names whose token
+// variable is also name's (acme-prod and acme_prod both read
+// HANDOFF_TOKEN_ACME_PROD), "" when none.
+func TokenEnvCollision(name string, names []string) string {
+	v := TokenEnvVar(name)
+	for _, n := range names {
+		if n != name && TokenEnvVar(n) == v {
+			return n
+		}
+	}
+	return ""
 }
 
 // Token returns an account's token and where it came from. Order: env
@@ -53,6 +77,17 @@ func CleanToken(t string) (string, error) {
 func (s *Store) Token(name string) (token, source string, err error) {
 	for _, env := range []string{TokenEnvVar(name), "HANDOFF_TOKEN"} {
 		if v := s.getenv(env); strings.TrimSpace(v) != "" {
+			if env != "HANDOFF_TOKEN" {
+				// Two accounts sharing one variable (a hand-edited config.yaml):
+				// the token would go to both hosts. Refuse rather than guess.
+				if names, err := s.Names(); err == nil {
+					if other := TokenEnvCollision(name, names); other != "" {
+						return "", "env " + env, &Error{Code: exitConfig,
+							Err: fmt.Errorf("accounts %q and %q both take their token from %s: refusing to send it to either", name, other, env),
+							Tip: "Rename one of them in " + s.ConfigPath() + " (for example " + strings.ReplaceAll(other, "_", "-") + "2), or unset " + env + "."}
+					}
+				}
+			}
 			t, err := CleanToken(v)
 			if err != nil {
 				return "", "env " + env, &Error{Code: exitConfig, Err: fmt.Errorf("%s: %w", env, err), Tip: "Set " + env + " to the token alone."}
@@ -65,7 +100,12 @@ func (s *Store) Token(name string) (token, source string, err error) {
 		return "", SourceCredentials, err
 	}
 	if v := mapGet(toks, name); v != nil && v.Kind == yaml.ScalarNode && v.Value != "" {
-		return v.Value, SourceCredentials, nil
+		t, err := CleanToken(v.Value)
+		if err != nil {
+			return "", SourceCredentials, &Error{Code: exitConfig, Err: fmt.Errorf("%s: token of %q: %w", s.CredentialsPath(), name, err),
+				Tip: "Store it again: handoff account add " + name + " --with-token < token.txt"}
+		}
+		return t, SourceCredentials, nil
 	}
 	return "", SourceNone, nil
 }
@@ -88,14 +128,18 @@ func (s *Store) HasStoredToken(name string) (bool, error) {
 	return v != nil && v.Value != "", nil
 }
 
-// checkMode refuses a credentials file that group or others can read.
+// checkMode refuses a credentials file that group or others can read, and
+// a path that is not a regular file at all (a folder, a named pipe).
 func checkMode(path string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
+	}
+	if err := regularFile(path, fi); err != nil {
+		return err
+	}
+	if runtime.GOOS == "windows" {
+		return nil
 	}
 	if fi.Mode().Perm()&0o077 != 0 {
 		return &UnsafeFileError{Path: path, Mode: fi.Mode()}
@@ -124,7 +168,8 @@ func (s *Store) loadCredentials() (*yaml.Node, error) {
 			return newCredentialsDoc(), nil
 		}
 		var unsafe *UnsafeFileError
-		if errors.As(err, &unsafe) {
+		var coded *Error
+		if errors.As(err, &unsafe) || errors.As(err, &coded) {
 			return nil, err
 		}
 		return nil, configErr("", "reading %s: %v", path, err)
@@ -161,4 +206,37 @@ func (s *Store) editCredentials(edit func(tokens *yaml.Node)) error {
 		return configErr("", "writing %s: %v", s.CredentialsPath(), err)
 	}
 	return nil
+}
+
+// regularFile refuses a configuration path that is not a regular file: a
+// folder gets its own message (a chmod would not help), and a named pipe or
+// a device is never opened (reading it could wait forever).
+func regularFile(path string, fi fs.FileInfo) error {
+	switch {
+	case fi.Mode().IsRegular():
+		return nil
+	case fi.IsDir():
+		return configErr("Move the folder away (handoff keeps this file there): mv "+path+" "+path+".old",
+			"%s is a folder, not a file", path)
+	default:
+		return configErr("Remove it or move it away; handoff writes a regular file there.",
+			"%s is not a regular file (%s)", path, fileKind(fi.Mode()))
+	}
+}
+
+// fileKind names what a non-regular file is.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return "not a file"
 }

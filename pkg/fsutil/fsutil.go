@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Options tune WriteFile.
@@ -102,4 +103,29 @@ func SyncDir(dir string) {
 		_ = d.Sync()
 		d.Close()
 	}
+}
+
+// IsReservedName reports whether name (without extension) is a device name
+// that Windows reserves in every folder, whatever the extension: CON, PRN,
+// AUX, NUL, COM0-COM9 and LPT0-LPT9, in any case. A file "nul.yaml" there
+// is the null device, not a file.
+func IsReservedName(name string) bool {
+	switch n := strings.ToLower(name); {
+	case n == "con" || n == "prn" || n == "aux" || n == "nul":
+		return true
+	case len(n) == 4 && (strings.HasPrefix(n, "com") || strings.HasPrefix(n, "lpt")) && n[3] >= '0' && n[3] <= '9':
+		return true
+	}
+	return false
+}
+
+// ReservedNames lists the names IsReservedName refuses, lower-case.
+func ReservedNames() []string {
+	out := []string{"con", "prn", "aux", "nul"}
+	for _, p := range []string{"com", "lpt"} {
+		for d := '0'; d <= '9'; d++ {
+			out = append(out, p+string(d))
+		}
+	}
+	return out
 }

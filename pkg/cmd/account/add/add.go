@@ -117,6 +117,11 @@ func runAdd(ctx context.Context, opts *Options) error {
 		return err
 	}
 	exists := contains(names, opts.Name)
+	if other := account.TokenEnvCollision(opts.Name, names); other != "" {
+		// Checked again under the lock by store.Add; said here before any token is asked for.
+		return cmdutil.WithHint(cmdutil.UsageError("account name %q would share the token variable %s with account %q", opts.Name, account.TokenEnvVar(opts.Name), other),
+			fmt.Sprintf("Names map to HANDOFF_TOKEN_<NAME> with - and _ alike, so one token would go to both hosts. Choose another name (e.g. %s-2), or replace %q: handoff account add %s --force", opts.Name, other, other))
+	}
 	var old account.Account
 	if exists {
 		if old, err = store.Get(opts.Name); err != nil {
