@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/handoff-dev/handoff/pkg/fsutil"
 )
 
 // Field checks. Validation of files, the configure wizard (as the user
@@ -97,7 +99,7 @@ var RuleDescriptions = map[string]string{
 	RuleRequired:        "Required fields are present: version, name, intent, account, assignee.type, and the assignee's own field.",
 	RuleType:            "Each field has the right type (text, number, boolean, mapping).",
 	RuleVersion:         "version is 1.",
-	RuleNameFormat:      "name is a lower-case slug: a-z, 0-9 and '-', 1 to 64 characters.",
+	RuleNameFormat:      "name is a lower-case slug: a-z, 0-9 and '-', 1 to 64 characters, not a Windows device name (con, nul, com1...).",
 	RuleNameMatchesFile: "name equals the file name without .yaml or .yml.",
 	RuleIntentSpecific:  "intent says in at least four words when to hand over, with no placeholder.",
 	RuleLength:          "Text fields stay within their length limits.",
@@ -214,6 +216,9 @@ func CheckName(s string) error {
 		return err
 	}
 	if nameRe().MatchString(s) {
+		if fsutil.IsReservedName(s) {
+			return fieldErr("name", RuleNameFormat, "name %q is a device name on Windows (con, prn, aux, nul, com0-9, lpt0-9), where %s.yaml cannot be a file: use another, such as %s-team", s, s, s)
+		}
 		return nil
 	}
 	switch {

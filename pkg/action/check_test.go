@@ -7,7 +7,7 @@ import (
 )
 
 func TestCheckName(t *testing.T) {
-	good := []string{"a", "escalate-billing", "x1", "a-b-c", "0day", strings.Repeat("a", 64)}
+	good := []string{"a", "escalate-billing", "x1", "a-b-c", "0day", strings.Repeat("a", 64), "con-team", "com10", "nuls", "lpt"}
 	bad := map[string]string{
 		"":                      "empty",
 		"Escalate":              "upper-case",
@@ -18,6 +18,12 @@ func TestCheckName(t *testing.T) {
 		"billing.yaml":          "only a-z",
 		strings.Repeat("a", 65): "limit is 64",
 		"café":                  "only a-z",
+		// Windows devices: nul.yaml is the null device there, not a file
+		"con":  "device name on Windows",
+		"nul":  "device name on Windows",
+		"aux":  "use another, such as aux-team",
+		"com1": "device name on Windows",
+		"lpt9": "device name on Windows",
 	}
 	for _, s := range good {
 		if err := CheckName(s); err != nil {

@@ -264,7 +264,7 @@ func fieldSchemaList(t testing.TB) []*jsonschema.Schema {
 }
 
 var fieldSeeds = []string{
-	"", " ", "a", "escalate-billing", "-x", "x-", "Billing", "team", "user", "bot",
+	"", " ", "a", "con", "nul", "com1", "lpt9", "aux-team", "com10", "escalate-billing", "-x", "x-", "Billing", "team", "user", "bot",
 	"maria@acme.com", "maria@acme", "Maria <m@a.co>", "607f1f77bcf86cd799439011", "607F1F77BCF86CD799439011",
 	"The customer asks for a person", "TODO write the intent here", "one two three", "a b c d",
 	"x\u00a0y\u00a0z\u00a0w", "\tword word word word", "todolist items are missing now",

@@ -89,18 +89,31 @@ func actionNames(f *cmdutil.Factory) []string {
 	return listActionNames(st)
 }
 
+// maxSinceDays bounds --since as a duration (a time.Duration holds ~292 years).
+const maxSinceDays = 36500
+
 // parseSince reads a duration (with a d suffix for days) or a date.
 func parseSince(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, nil
 	}
+	tooFar := func() (time.Time, error) {
+		return time.Time{}, cmdutil.WithHint(cmdutil.UsageError("--since %q is too far back (at most %dd, %d years)", s, maxSinceDays, maxSinceDays/365),
+			"Leave --since out to see every record, or give a date such as 2024-06-01.")
+	}
 	if d, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.ParseFloat(d, 64); err == nil && n >= 0 {
+		if n, err := strconv.ParseFloat(d, 64); err == nil && n >= 0 { // NaN is not >= 0
+			if n > maxSinceDays { // +Inf too
+				return tooFar()
+			}
 			return now.Add(-time.Duration(n * 24 * float64(time.Hour))), nil
 		}
 	}
 	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		if d > maxSinceDays*24*time.Hour {
+			return tooFar()
+		}
 		return now.Add(-d), nil
 	}
 	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02 15:04", "2006-01-02"} {

@@ -150,12 +150,25 @@ func resolveSettings(cmd *cobra.Command, f *cmdutil.Factory) error {
 	return nil
 }
 
+// maxDurations bounds the duration settings: a wait longer than these is a
+// typo, and would leave a command waiting for hours.
+var maxDurations = map[string]time.Duration{
+	"request-timeout": time.Hour,
+	"deadline":        24 * time.Hour,
+	"directory-ttl":   10 * 365 * 24 * time.Hour,
+}
+
 func duration(v *viper.Viper, key string) (time.Duration, error) {
 	s := v.GetString(key)
 	d, err := time.ParseDuration(s)
+	where := "env HANDOFF_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_")) + ", or " + key + " in config.yaml"
 	if err != nil || d < 0 {
 		return 0, cmdutil.WithHint(cmdutil.Errorf(cmdutil.ExitConfig, "%s: %q is not a duration", key, s),
-			"Use a Go duration such as 30s, 5m or 24h (env HANDOFF_"+strings.ToUpper(strings.ReplaceAll(key, "-", "_"))+", or "+key+" in config.yaml).")
+			"Use a Go duration such as 30s, 5m or 24h ("+where+").")
+	}
+	if max, ok := maxDurations[key]; ok && d > max {
+		return 0, cmdutil.WithHint(cmdutil.Errorf(cmdutil.ExitConfig, "%s: %s is too long (at most %s)", key, s, max),
+			"Use a shorter duration ("+where+").")
 	}
 	return d, nil
 }

@@ -111,7 +111,7 @@ Inspection (no token needed, none shown):
   curl -s http://127.0.0.1:8089/_sandbox/state?contact=14155552671`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.FailRate < 0 || opts.FailRate > 1 {
+			if !(opts.FailRate >= 0 && opts.FailRate <= 1) { // NaN fails both comparisons: say so
 				return cmdutil.WithHint(cmdutil.UsageError("--fail-rate %v is not between 0 and 1", opts.FailRate), "Use a fraction, e.g. --fail-rate 0.1 for one write in ten.")
 			}
 			if opts.RateLimit < 0 || opts.GenerateContacts < 0 || opts.Latency < 0 || opts.ReplyAfter < 0 {
@@ -120,6 +120,10 @@ Inspection (no token needed, none shown):
 			if opts.ReplyJitter < 0 || opts.ReplyJitter > 1 || opts.Unanswered < 0 || opts.Unanswered > 1 {
 				return cmdutil.WithHint(cmdutil.UsageError("--reply-jitter %v and --unanswered %v must be between 0 and 1", opts.ReplyJitter, opts.Unanswered),
 					"Use fractions, e.g. --reply-jitter 0.5 --unanswered 0.2.")
+			}
+			if opts.Latency > maxLatency {
+				return cmdutil.WithHint(cmdutil.UsageError("--latency %s is too long (at most %s)", opts.Latency, maxLatency),
+					"A slow Wati answers in seconds: try --latency 2s.")
 			}
 			if opts.Token == "" || strings.ContainsAny(opts.Token, " \t\r\n") {
 				return cmdutil.UsageError("--token must be non-empty and without spaces")
@@ -155,6 +159,9 @@ Inspection (no token needed, none shown):
 	}
 	return cmd
 }
+
+// maxLatency bounds --latency: beyond it every client times out anyway.
+const maxLatency = time.Hour
 
 // Banner is what `handoff sandbox --json` prints on start.
 type Banner struct {
