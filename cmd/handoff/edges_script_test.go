@@ -35,6 +35,7 @@ import (
 func init() {
 	scriptCmds["hostile-start"] = cmdHostileStart
 	scriptCmds["token-sweep"] = cmdTokenSweep
+	scriptCmds["concurrent-edits"] = cmdConcurrentEdits
 }
 
 // hostileToken is 22 characters, from an alphabet the padding does not use.
@@ -146,3 +147,62 @@ func cmdTokenSweep(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func tokenPart(s string) string { return redacttest.Leaked(s, hostileToken) }
+
+// concurrent-edits ACTION ROUNDS
+//
+//	runs, ROUNDS times, `handoff configure intent ACTION` and `handoff
+//	configure assignee ACTION` at the same time (two processes), and fails
+//	unless both say Saved and the file then holds both changes: no edit of
+//	one action file is lost to another.
+func cmdConcurrentEdits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: concurrent-edits ACTION ROUNDS")
+	}
+	name := args[0]
+	rounds, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	bin, err := lookPath("handoff", ts.Getenv("PATH"))
+	ts.Check(err)
+	var env []string
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME", "HANDOFF_DIR", "HANDOFF_CONFIG_DIR", "HANDOFF_NO_PROMPT"} {
+		if v := ts.Getenv(k); v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	file := ts.MkAbs(strings.TrimSuffix(ts.Getenv("HANDOFF_DIR"), "/") + "/" + name + ".yaml")
+	for i := 1; i <= rounds; i++ {
+		intent := fmt.Sprintf("The customer asks for a person, round %d of the concurrent edits.", i)
+		email := fmt.Sprintf("agent-%d@acme.com", i)
+		cmds := [][]string{
+			{"configure", "intent", name, "--intent", intent},
+			{"configure", "assignee", name, "--assignee-type", "user", "--assignee", email},
+		}
+		outs := make([]string, len(cmds))
+		errs := make([]error, len(cmds))
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for j, a := range cmds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := exec.Command(bin, a...)
+				c.Env, c.Dir = env, ts.Getenv("WORK")
+				<-start
+				out, err := c.CombinedOutput()
+				outs[j], errs[j] = string(out), err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for j := range cmds {
+			if errs[j] != nil || !strings.Contains(outs[j], "Saved ") {
+				ts.Fatalf("round %d: %q: %v\n%s", i, cmds[j], errs[j], outs[j])
+			}
+		}
+		b, err := os.ReadFile(file)
+		ts.Check(err)
+		if !strings.Contains(strings.Join(strings.Fields(string(b)), " "), intent) || !strings.Contains(string(b), "email: "+email) {
+			ts.Fatalf("round %d: a change was lost; %s is now:\n%s\n(the commands said:\n%s\n%s)", i, file, b, outs[0], outs[1])
+		}
+	}
+}

@@ -18,8 +18,9 @@ import (
 // writeFileAtomic replaces path with data (temporary file, fsync, rename,
 // folder fsync), creating the configuration folder private (0700) if
 // missing: a crash leaves the old file or the new one, never a torn one.
+// Every caller holds withLock, so a killed write's temporary file is removed.
 func writeFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	return fsutil.WriteFile(path, data, perm, fsutil.Options{DirPerm: 0o700})
+	return fsutil.WriteFile(path, data, perm, fsutil.Options{DirPerm: 0o700, CleanStale: true})
 }
 
 // lockTimeout bounds how long a writer waits for another handoff process.

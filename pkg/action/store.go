@@ -2,6 +2,7 @@ package action
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/handoff-dev/handoff/pkg/exitcode"
 	"github.com/handoff-dev/handoff/pkg/fsutil"
@@ -256,6 +258,11 @@ func (s *Store) Create(a *Action) (string, error) {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return "", &Error{Code: exitConfig, Err: fmt.Errorf("creating the actions folder: %w", err)}
 	}
+	unlock, err := s.lock(a.Name)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	path := filepath.Join(s.Dir, a.Name+".yaml")
 	if err := writeAtomic(path, data, 0o644, true); err != nil {
 		if errors.Is(err, fs.ErrExist) {
@@ -275,7 +282,18 @@ func (s *Store) exists(name string) error {
 // Editor, and only the edited values change in the file; comments, key
 // order and quoting elsewhere stay as they were. The result must be valid;
 // it is written atomically, keeping the file's mode.
+//
+// The whole read, edit and write holds the action's lock (.NAME.yaml.lock
+// beside the file), so two edits at once are serialised and the second
+// edits what the first wrote: neither is lost. fn sees the file as it is
+// under the lock; a caller that decided on an older reading refuses there
+// (see ErrConflict).
 func (s *Store) Update(name string, fn func(*Editor) error) error {
+	unlock, err := s.lock(name) // checks the name first
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	path, data, err := s.read(name)
 	if err != nil {
 		return err
@@ -309,13 +327,51 @@ func (s *Store) Update(name string, fn func(*Editor) error) error {
 	return nil
 }
 
+// ErrConflict is wrapped by the error of an edit refused because the file
+// changed, in a part the edit changes, since the caller read it.
+var ErrConflict = errors.New("changed while it was being edited")
+
+// Conflict is the error for an edit of name refused because the file's
+// field (intent, account, assignee) is no longer what the caller read.
+func (s *Store) Conflict(name, field string) error {
+	return &Error{Code: exitFailure,
+		Err: fmt.Errorf("%s %w: its %s is no longer what this command read; nothing was written", s.Path(name), ErrConflict, field),
+		Tip: "Another edit saved it meanwhile. Look at it (handoff action show " + name + ") and run the command again."}
+}
+
+// lockWait bounds how long an edit waits for another one of the same file.
+var lockWait = 10 * time.Second
+
+// lock checks the name, then takes the lock of its file (see Update).
+func (s *Store) lock(name string) (func(), error) {
+	if err := s.checkName(name); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(s.Dir, name+".yaml")
+	if _, err := os.Stat(s.Dir); err != nil {
+		return func() {}, nil // no folder, nothing to edit: read reports it
+	}
+	unlock, err := fsutil.LockFile(context.Background(), path, lockWait)
+	if err != nil {
+		if errors.Is(err, fsutil.ErrLockTimeout) {
+			return nil, &Error{Code: exitFailure, Err: fmt.Errorf("action %s is being edited by another process (%s)", name, fsutil.LockPath(path)),
+				Tip: "Wait for the other edit to finish, then run the command again."}
+		}
+		return nil, &Error{Code: exitConfig, Err: fmt.Errorf("locking action %s: %w", name, err),
+			Tip: "Check that the actions folder is writable: " + s.Dir}
+	}
+	return unlock, nil
+}
+
 // Delete removes the action's file.
 func (s *Store) Delete(name string) error {
-	if err := s.checkName(name); err != nil {
+	unlock, err := s.lock(name) // checks the name first
+	if err != nil {
 		return err
 	}
+	defer unlock()
 	path := s.Path(name)
-	err := os.Remove(path)
+	err = os.Remove(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s.notFound(name)
 	}
@@ -333,6 +389,8 @@ var testHookBeforeRename func(tmp string) error
 // writeAtomic writes data to a temporary file in path's folder, syncs it,
 // and moves it into place: readers see the old file or the new one, never a
 // part. With noReplace an existing file is left alone (fs.ErrExist).
+// Every writer holds the action's lock, so temporary files left by a killed
+// save are removed here.
 func writeAtomic(path string, data []byte, mode fs.FileMode, noReplace bool) error {
-	return fsutil.WriteFile(path, data, mode, fsutil.Options{NoReplace: noReplace, BeforeRename: testHookBeforeRename})
+	return fsutil.WriteFile(path, data, mode, fsutil.Options{NoReplace: noReplace, BeforeRename: testHookBeforeRename, CleanStale: true})
 }

@@ -22,6 +22,23 @@ type Options struct {
 	// synced, before it is moved into place; an error aborts the write (the
 	// temporary file is removed). Tests simulate a crash here.
 	BeforeRename func(tmp string) error
+	// CleanStale removes the temporary files an earlier write of path left
+	// behind (a process killed between create and rename) before writing.
+	// Only for callers that hold a lock every writer of path takes: another
+	// writer's temporary file would be removed too.
+	CleanStale bool
+}
+
+// TempPattern is the name pattern of WriteFile's temporary files for path
+// (hidden, so that folder scans skip them).
+func TempPattern(path string) string { return "." + filepath.Base(path) + ".tmp-*" }
+
+// RemoveStale removes path's leftover temporary files; see CleanStale.
+func RemoveStale(path string) {
+	olds, _ := filepath.Glob(filepath.Join(filepath.Dir(path), TempPattern(path)))
+	for _, old := range olds {
+		_ = os.Remove(old)
+	}
 }
 
 // WriteFile replaces (or, with NoReplace, creates) path with data: a
@@ -36,7 +53,10 @@ func WriteFile(path string, data []byte, perm fs.FileMode, opt Options) (err err
 			return err
 		}
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if opt.CleanStale {
+		RemoveStale(path)
+	}
+	f, err := os.CreateTemp(dir, TempPattern(path))
 	if err != nil {
 		return err
 	}

@@ -541,6 +541,7 @@ func (o *Options) save(saver Saver, cur, next action.Action, existing bool) erro
 			Intent:   next.Intent != cur.Intent,
 			Account:  next.Account != cur.Account,
 			Assignee: next.Assignee != cur.Assignee,
+			Base:     &cur,
 		}
 		res.Changed = parts.names()
 		res.Path = saver.Path(next.Name)

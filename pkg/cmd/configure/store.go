@@ -5,7 +5,13 @@ import (
 )
 
 // Parts says which parts of an existing action change.
-type Parts struct{ Intent, Account, Assignee bool }
+type Parts struct {
+	Intent, Account, Assignee bool
+	// Base, when set, is the action as the command read it: a part to
+	// change that differs on disk now (another edit saved it meanwhile) is
+	// a conflict, refused; parts changed by the other edit are kept.
+	Base *action.Action
+}
 
 func (p Parts) names() []string {
 	out := []string{}
@@ -43,6 +49,17 @@ func (s storeSaver) Create(a action.Action) (string, error) { return s.st.Create
 
 func (s storeSaver) Update(name string, a action.Action, parts Parts) (string, error) {
 	err := s.st.Update(name, func(e *action.Editor) error {
+		if b := parts.Base; b != nil {
+			now := e.Action()
+			switch {
+			case parts.Intent && now.Intent != b.Intent:
+				return s.st.Conflict(name, "intent")
+			case parts.Account && now.Account != b.Account:
+				return s.st.Conflict(name, "account")
+			case parts.Assignee && now.Assignee != b.Assignee:
+				return s.st.Conflict(name, "assignee")
+			}
+		}
 		if parts.Intent {
 			if err := e.SetIntent(a.Intent); err != nil {
 				return err
