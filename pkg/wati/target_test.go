@@ -28,6 +28,8 @@ func TestParseTarget(t *testing.T) {
 		{"Sales Team:14155552671", Target{Phone: "14155552671", Channel: "Sales Team"}, "Sales Team:14155552671"},
 		{"85200000000:14155552671", Target{Phone: "14155552671", Channel: "85200000000"}, "85200000000:14155552671"},
 		{"+852 0000 0000:14155552671", Target{Phone: "14155552671", Channel: "85200000000"}, "85200000000:14155552671"},
+		{"Support:65B73810E2BD04AA867B5F7D", Target{ContactID: "65b73810e2bd04aa867b5f7d", Channel: "Support"}, "Support:65b73810e2bd04aa867b5f7d"},
+		{"85200000000: 65b73810e2bd04aa867b5f7d", Target{ContactID: "65b73810e2bd04aa867b5f7d", Channel: "85200000000"}, "85200000000:65b73810e2bd04aa867b5f7d"},
 	}
 	for _, tc := range ok {
 		got, err := ParseTarget(tc.in)
@@ -111,7 +113,7 @@ func TestTargetRendering(t *testing.T) {
 // its String gives it back), has the documented shape, and its path segment
 // unescapes to it.
 func FuzzParseTarget(f *testing.F) {
-	for _, s := range []string{"14155552671", "+1 (415) 555-2671", "Support:14155552671", "685bd235e6119686e693a093", "85200000000:14155552671", "0", ":", "a:b", "+", "(((", "Sales Team:+44 7700 900123"} {
+	for _, s := range []string{"14155552671", "+1 (415) 555-2671", "Support:14155552671", "685bd235e6119686e693a093", "85200000000:14155552671", "0", ":", "a:b", "+", "(((", "Sales Team:+44 7700 900123", "Support:65b73810e2bd04aa867b5f7d"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -127,8 +129,14 @@ func FuzzParseTarget(f *testing.F) {
 		if err != nil || again != tg {
 			t.Fatalf("%q → %+v → %q → %+v, %v", s, tg, tg.String(), again, err)
 		}
-		if (tg.Phone == "") == (tg.ConversationID == "") {
-			t.Fatalf("%q: exactly one of phone and conversation id must be set: %+v", s, tg)
+		set := 0
+		for _, v := range []string{tg.Phone, tg.ConversationID, tg.ContactID} {
+			if v != "" {
+				set++
+			}
+		}
+		if set != 1 || tg.ContactID != "" && (tg.Channel == "" || !isConversationID(tg.ContactID)) || tg.ConversationID != "" && tg.Channel != "" {
+			t.Fatalf("%q: exactly one of phone, conversation id and contact id (with a channel) must be set: %+v", s, tg)
 		}
 		if tg.Phone != "" && (len(tg.Phone) < 8 || len(tg.Phone) > 15 || tg.Phone[0] == '0' || !isDigits(tg.Phone)) {
 			t.Fatalf("%q: phone %q", s, tg.Phone)
@@ -140,4 +148,40 @@ func FuzzParseTarget(f *testing.F) {
 			t.Fatalf("%q: path segment %q", s, tg.PathSegment())
 		}
 	})
+}
+
+// The forms each route takes, as Wati's spec lists them.
+func TestTargetFor(t *testing.T) {
+	conv := MustParseTarget("685bd235e6119686e693a093")
+	phone := MustParseTarget("14155552671")
+	chPhone := MustParseTarget("Support:14155552671")
+	chContact := MustParseTarget("Support:65b73810e2bd04aa867b5f7d")
+	for _, tc := range []struct {
+		t    Target
+		use  Use
+		want string // "" = taken
+	}{
+		{conv, UseConversation, ""},
+		{conv, UseContact, "a conversation id, but Wati's contact routes"},
+		{conv, UseChatbot, "a conversation id, but Wati's chatbot start takes the contact"},
+		{phone, UseConversation, ""}, {phone, UseContact, ""}, {phone, UseChatbot, ""},
+		{chPhone, UseConversation, ""}, {chPhone, UseContact, ""}, {chPhone, UseChatbot, ""},
+		{chContact, UseChatbot, ""},
+		{chContact, UseConversation, "Channel:ContactId is taken by chatbot starts only"},
+		{chContact, UseContact, "Channel:ContactId is taken by chatbot starts only"},
+	} {
+		err := tc.t.For(tc.use)
+		var te *TargetError
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s for %d: %v", tc.t, tc.use, err)
+		case tc.want != "" && (!errors.As(err, &te) || !strings.Contains(err.Error(), tc.want) || te.ExitCode() != 2 || !strings.Contains(te.Hint(), "Channel:Phone")):
+			t.Errorf("%s for %d: %v, want %q (exit 2, a hint naming Channel:Phone)", tc.t, tc.use, err, tc.want)
+		}
+	}
+	q := url.Values{}
+	chContact.V1Query(q)
+	if q.Encode() != "target=Support%3A65b73810e2bd04aa867b5f7d" {
+		t.Errorf("v1 query %s", q.Encode())
+	}
 }
