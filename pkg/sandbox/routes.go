@@ -97,17 +97,28 @@ func (s *Server) route(r *http.Request) (*route, routeParams, []string) {
 		parts[i] = u
 	}
 	var allow []string
+	var stub *route
+	var stubParams routeParams
 	for _, rt := range routes {
 		p, ok := match(rt, parts)
 		if !ok {
 			continue
 		}
 		if rt.method == r.Method {
-			return rt, p, nil
+			if !rt.stub {
+				return rt, p, nil
+			}
+			if stub == nil { // an implemented route, wherever it is listed, wins
+				stub, stubParams = rt, p
+			}
+			continue
 		}
 		if !contains(allow, rt.method) {
 			allow = append(allow, rt.method)
 		}
+	}
+	if stub != nil {
+		return stub, stubParams, nil
 	}
 	return nil, routeParams{}, allow
 }

@@ -10,16 +10,24 @@ import (
 // "METHOD /path") that the sandbox serves, and those it answers 404 because
 // it does not implement them. Together they are the spec's 25 operations (a
 // test holds them to the file).
+//
+// To implement one, add its route (anywhere in the table): an implemented
+// route is preferred to the stub of the same operation, which then drops
+// out of notServed.
 func SpecOperations() (implemented, notServed []string) {
+	served := map[string]bool{}
 	for _, rt := range routes {
-		if rt.v1 {
-			continue
+		if !rt.v1 && !rt.stub {
+			op := rt.method + " /" + strings.Join(rt.path, "/")
+			if !served[op] {
+				served[op] = true
+				implemented = append(implemented, op)
+			}
 		}
-		op := rt.method + " /" + strings.Join(rt.path, "/")
-		if rt.stub {
+	}
+	for _, rt := range routes {
+		if op := rt.method + " /" + strings.Join(rt.path, "/"); !rt.v1 && rt.stub && !served[op] {
 			notServed = append(notServed, op)
-		} else {
-			implemented = append(implemented, op)
 		}
 	}
 	return implemented, notServed
