@@ -31,7 +31,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 ./...
 
 docs:
-	$(GO) run ./cmd/gen-docs docs/commands
+	$(GO) run ./cmd/gen-docs .
 
 # A short fuzzing session of every target (make fuzz FUZZTIME=1m for longer).
 FUZZTIME ?= 20s

@@ -1,19 +1,35 @@
-// Command gen-docs writes the command reference (Markdown, one page per
-// command) from the Cobra tree: go run ./cmd/gen-docs docs/commands
+// Command gen-docs writes what is generated from the code: the command
+// reference (Markdown, one page per command), the man pages, and the
+// committed copies of the action schema. From the repository root:
+//
+//	go run ./cmd/gen-docs        (what make docs runs)
 package main
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 func main() {
-	dir := "docs/commands"
+	root := "."
 	if len(os.Args) > 1 {
-		dir = os.Args[1]
+		root = os.Args[1]
 	}
-	if err := genMarkdown(dir); err != nil {
+	if err := generate(root); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}
+}
+
+// generate writes everything under the repository root.
+func generate(root string) error {
+	if err := genMarkdown(filepath.Join(root, "docs", "commands")); err != nil {
+		return err
+	}
+	if err := genMan(filepath.Join(root, "docs", "man")); err != nil {
+		return err
+	}
+	return genSchemas(filepath.Join(root, "docs", "action.schema.json"),
+		filepath.Join(root, "configs", "actions", "action.schema.json"))
 }

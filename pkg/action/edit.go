@@ -10,11 +10,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Render writes a new action file: a schema line for editors, then the
-// fields in their usual order; a long intent is folded over several lines.
+// Render writes a new action file: a schema line for editors (pointing at
+// action.schema.json beside the file), then the fields in their usual order;
+// a long intent is folded over several lines.
 func Render(a *Action) ([]byte, error) {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "# yaml-language-server: $schema=%s\n", SchemaURL)
+	b.WriteString(Modeline + "\n")
 	fmt.Fprintf(&b, "version: %d\n", a.Version)
 	b.WriteString("name: " + renderScalar(a.Name, 0, 0) + "\n")
 	b.WriteString("intent: " + renderScalar(a.Intent, yaml.FoldedStyle, 0) + "\n")

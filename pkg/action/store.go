@@ -49,7 +49,9 @@ var (
 	ErrInvalid = errors.New("invalid action file")
 )
 
-// SchemaURL is where editors find the schema; new files point to it.
+// SchemaURL is the schema's $id: where the published copy of
+// docs/action.schema.json is served. New files point at the copy beside them
+// instead (Modeline), which works offline and for any version.
 const SchemaURL = "https://raw.githubusercontent.com/handoff-dev/handoff/main/docs/action.schema.json"
 
 // Store is the folder of action files (NAME.yaml).

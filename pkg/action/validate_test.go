@@ -81,7 +81,7 @@ func TestExamplesValid(t *testing.T) {
 	types := map[string]bool{}
 	for _, f := range files {
 		data, _ := os.ReadFile(f)
-		if !strings.HasPrefix(string(data), "# yaml-language-server: $schema=../../docs/action.schema.json\n") {
+		if !strings.HasPrefix(string(data), Modeline+"\n") {
 			t.Errorf("%s: no schema line first", f)
 		}
 		d, diags := Check(f, data, Options{KnownAccounts: []string{"sandbox"}, CheckFileName: true})

@@ -531,6 +531,8 @@ type result struct {
 	Created bool          `json:"created"`
 	Changed []string      `json:"changed"`
 	Action  action.Action `json:"action"`
+	// Schema is the action.schema.json written beside a new file, if any.
+	Schema string `json:"schema,omitempty"`
 }
 
 func (o *Options) save(saver Saver, cur, next action.Action, existing bool) error {
@@ -555,6 +557,13 @@ func (o *Options) save(saver Saver, cur, next action.Action, existing bool) erro
 	if err != nil {
 		return err
 	}
+	if res.Created {
+		// The new file's first line points editors at action.schema.json
+		// beside it: make sure it is there (an existing one is left alone).
+		if p, st, serr := action.WriteSchema(filepath.Dir(res.Path), true); serr == nil && st == action.SchemaCreated {
+			res.Schema = p
+		}
+	}
 	if o.JSON {
 		enc := json.NewEncoder(o.IO.Out)
 		enc.SetIndent("", "  ")
@@ -564,6 +573,9 @@ func (o *Options) save(saver Saver, cur, next action.Action, existing bool) erro
 	case res.Created:
 		fmt.Fprintf(o.IO.Out, "Saved %s: when %s, hand over to %s through account %s.\n",
 			res.Path, firstLower(trimDot(next.Intent)), next.Assignee.Describe(), next.Account)
+		if res.Schema != "" {
+			fmt.Fprintf(o.IO.ErrOut, "Wrote %s beside it: editors check action files as you type (docs/action-files.md).\n", res.Schema)
+		}
 		fmt.Fprintf(o.IO.ErrOut, "Next: handoff validate %s, then try it with handoff assign %s --conversation PHONE --dry-run\n", res.Path, next.Name)
 	case len(res.Changed) == 0:
 		fmt.Fprintf(o.IO.Out, "Nothing changed in %s.\n", res.Path)
