@@ -6,7 +6,7 @@ DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 BIN      := bin/handoff
 
-.PHONY: all build test test-short demo bench lint docs fuzz clean
+.PHONY: all build test test-short demo bench lint docs fuzz clean release-snapshot release-check
 
 all: build
 
@@ -30,8 +30,28 @@ demo: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -count 1 ./...
 
+# The command reference (docs/commands), the man pages (docs/man) and the
+# committed copies of the action schema, all from the code.
 docs:
 	$(GO) run ./cmd/gen-docs .
+
+# Releases (GoReleaser v2, built from source through the Go module proxy; the
+# first build takes a few minutes). Nothing is published by these targets.
+GORELEASER_VERSION ?= v2.15.1
+GORELEASER         ?= bin/goreleaser-$(GORELEASER_VERSION)/goreleaser
+
+$(GORELEASER):
+	GOBIN=$(CURDIR)/$(dir $(GORELEASER)) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
+
+# Archives (linux, darwin, windows; amd64, arm64), .deb, .rpm and checksums in dist/.
+release-snapshot: $(GORELEASER)
+	$(GORELEASER) release --snapshot --clean
+
+# goreleaser check, a snapshot, then a test of what it holds (test/release).
+release-check: $(GORELEASER)
+	$(GORELEASER) check
+	$(GORELEASER) release --snapshot --clean
+	HANDOFF_GORELEASER=$(abspath $(GORELEASER)) HANDOFF_DIST=$(CURDIR)/dist $(GO) test -count=1 -v ./test/release/
 
 # A short fuzzing session of every target (make fuzz FUZZTIME=1m for longer).
 FUZZTIME ?= 20s
@@ -43,4 +63,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin
+	rm -rf bin build dist

@@ -2,7 +2,9 @@
 // reference (Markdown, one page per command), the man pages, and the
 // committed copies of the action schema. From the repository root:
 //
-//	go run ./cmd/gen-docs        (what make docs runs)
+//	go run ./cmd/gen-docs                     (what make docs runs)
+//	go run ./cmd/gen-docs -assets build/release   (man pages gzipped and shell
+//	                                          completions, for the release packages)
 package main
 
 import (
@@ -13,10 +15,16 @@ import (
 
 func main() {
 	root := "."
-	if len(os.Args) > 1 {
-		root = os.Args[1]
+	var err error
+	switch {
+	case len(os.Args) > 2 && os.Args[1] == "-assets":
+		err = genAssets(os.Args[2])
+	case len(os.Args) > 1:
+		err = generate(os.Args[1])
+	default:
+		err = generate(root)
 	}
-	if err := generate(root); err != nil {
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}
