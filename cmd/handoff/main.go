@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/handoff-dev/handoff/pkg/cmd/factory"
 	"github.com/handoff-dev/handoff/pkg/cmd/root"
@@ -27,10 +28,10 @@ func main() { os.Exit(Main()) }
 
 // Main runs the command line and returns the exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ios := cmdutil.System()
+	ctx, stop := cancelOnSignal(ios)
 	defer stop()
 
-	ios := cmdutil.System()
 	f := factory.New(version, commit, date, ios)
 	cmd := root.NewCmdRoot(f)
 	ran, err := cmd.ExecuteContextC(ctx)
@@ -75,4 +76,43 @@ func isCobraUsageError(err error) bool {
 		}
 	}
 	return false
+}
+
+// cancelGrace is how long a cancelled command may take to finish its
+// writes (journal, report, audit log, a server's shutdown) before the
+// process exits anyway.
+const cancelGrace = 5 * time.Second
+
+// cancelOnSignal returns a context cancelled by the first Ctrl-C (SIGINT)
+// or SIGTERM, which every command honours. So that no wait can outlast it
+// (a read from a pipe, a lock, a library that ignores the context), the
+// process exits with 130 when the command has not returned cancelGrace
+// later, or at once on a second Ctrl-C. Every file handoff writes is
+// written atomically or in whole lines, so stopping there loses nothing.
+func cancelOnSignal(ios *cmdutil.IOStreams) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		cancel()
+		select {
+		case <-sigs:
+		case <-time.After(cancelGrace):
+		case <-done:
+			return
+		}
+		fmt.Fprintln(ios.ErrOut, "handoff: cancelled")
+		os.Exit(cmdutil.ExitCancel)
+	}()
+	return ctx, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/handoff-dev/handoff/pkg/fsutil"
 )
 
 // Token sources, as Token reports them.
@@ -220,23 +222,6 @@ func regularFile(path string, fi fs.FileInfo) error {
 			"%s is a folder, not a file", path)
 	default:
 		return configErr("Remove it or move it away; handoff writes a regular file there.",
-			"%s is not a regular file (%s)", path, fileKind(fi.Mode()))
+			"%s is not a regular file (%s)", path, fsutil.FileKind(fi.Mode()))
 	}
-}
-
-// fileKind names what a non-regular file is.
-func fileKind(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeIrregular != 0:
-		return "an irregular file"
-	}
-	return "not a file"
 }

@@ -92,18 +92,31 @@ func stem(file string) string {
 // name. A missing folder is an empty list. Each entry carries its
 // diagnostics (file name checked; accounts not: validate does that).
 func (s *Store) List() ([]Entry, error) {
+	ents, _, err := s.Scan()
+	return ents, err
+}
+
+// Scan is List, and also returns the entries named like action files that
+// are not regular files (named pipes, devices): they are never opened.
+func (s *Store) Scan() ([]Entry, []Skipped, error) {
 	ents, err := os.ReadDir(s.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, &Error{Code: exitConfig, Err: fmt.Errorf("reading the actions folder: %w", err),
+		return nil, nil, &Error{Code: exitConfig, Err: fmt.Errorf("reading the actions folder: %w", err),
 			Tip: "Check --dir (env HANDOFF_DIR) and the folder's permissions."}
 	}
 	var files []string
+	var skipped []Skipped
 	for _, e := range ents {
 		if !e.IsDir() && IsActionFile(e.Name()) {
-			files = append(files, filepath.Join(s.Dir, e.Name()))
+			path := filepath.Join(s.Dir, e.Name())
+			if kind := EntryKind(path, e); kind != "" {
+				skipped = append(skipped, Skipped{Path: path, Kind: kind})
+				continue
+			}
+			files = append(files, path)
 		}
 	}
 	results := CheckFiles(files, Options{CheckFileName: true}, 0)
@@ -123,7 +136,7 @@ func (s *Store) List() ([]Entry, error) {
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out, nil
+	return out, skipped, nil
 }
 
 // Path is the file of the action name: NAME.yaml, or NAME.yml when only
@@ -180,7 +193,7 @@ func (s *Store) read(name string) (string, []byte, error) {
 // readLimited reads a file, at most MaxFileSize+1 bytes (Parse refuses more),
 // in one read when the size is known.
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openForRead(path)
 	if err != nil {
 		return nil, err
 	}

@@ -149,3 +149,23 @@ func ReservedNames() []string {
 	}
 	return out
 }
+
+// FileKind names what a file that is not a regular file is ("a named
+// pipe"), "" for a regular file or a folder. Such files are never opened
+// by handoff's scans: opening a named pipe waits for a writer, and reading
+// a device may never end.
+func FileKind(m fs.FileMode) string {
+	switch {
+	case m.IsRegular(), m.IsDir():
+		return ""
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}

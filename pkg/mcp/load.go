@@ -14,12 +14,15 @@ func StoreLoader(st *action.Store) Loader {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, err
 		}
-		entries, err := st.List()
+		entries, irregular, err := st.Scan()
 		if err != nil {
 			return nil, nil, err
 		}
 		var acts []*action.Action
 		var skipped []string
+		for _, k := range irregular {
+			skipped = append(skipped, k.String())
+		}
 		for _, e := range entries {
 			if e.Valid() && e.Action != nil {
 				acts = append(acts, e.Action)

@@ -325,6 +325,11 @@ func expand(paths []string) ([]string, []action.Diagnostic, error) {
 				return nil
 			}
 			if !de.IsDir() && action.IsActionFile(name) {
+				// a named pipe or a device is never opened: reading it could wait forever
+				if kind := action.EntryKind(path, de); kind != "" {
+					diags = append(diags, action.Skipped{Path: path, Kind: kind}.Diagnostic())
+					return nil
+				}
 				add(path)
 			}
 			return nil
@@ -349,7 +354,7 @@ func unreadable(diags []action.Diagnostic) error {
 	var first *action.Diagnostic
 	n := 0
 	for i := range diags {
-		if diags[i].Rule == action.RuleReadError {
+		if diags[i].Rule == action.RuleReadError && diags[i].Severity == action.SeverityError { // a skipped pipe is a warning
 			if first == nil {
 				first = &diags[i]
 			}

@@ -56,11 +56,14 @@ func runList(opts *Options) error {
 	if err != nil {
 		return err
 	}
-	entries, err := st.List()
+	entries, irregular, err := st.Scan()
 	if err != nil {
 		return err
 	}
 	ios := opts.IO
+	for _, k := range irregular {
+		fmt.Fprintf(ios.ErrOut, "warning: %s\n", k)
+	}
 	if opts.JSON {
 		out := make([]shared.JSONAction, 0, len(entries))
 		for _, e := range entries {
