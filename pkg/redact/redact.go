@@ -17,6 +17,7 @@ package redact
 import (
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -61,51 +62,76 @@ func New(secrets ...string) *Redactor {
 }
 
 // String masks every secret in s, and every part of one (see the package
-// comment). It neither escapes nor cuts.
+// comment). It neither escapes nor cuts. The places to mask are found for
+// all secrets on the text as given, then masked at once, so that a part of
+// one secret never hides a longer match of another (sandbox-token inside a
+// cut "sandbox-toke", beside sandbox-readonly-token).
 func (r *Redactor) String(s string) string {
 	if r == nil || s == "" {
 		return s
 	}
+	var spans [][2]int
 	for _, sec := range r.secrets {
-		s = maskSecret(s, sec)
+		spans = appendSpans(spans, s, sec)
 	}
-	return s
+	if len(spans) == 0 {
+		return s
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i][0] < spans[j][0] })
+	var b strings.Builder
+	b.Grow(len(s))
+	at := 0 // bytes of s written or masked
+	for i := 0; i < len(spans); {
+		start, end := spans[i][0], spans[i][1]
+		for i++; i < len(spans) && spans[i][0] < end; i++ { // overlapping: one mask
+			end = max(end, spans[i][1])
+		}
+		if start < at {
+			start = at
+		}
+		b.WriteString(s[at:start])
+		b.WriteString(Mask)
+		at = end
+	}
+	b.WriteString(s[at:])
+	return b.String()
 }
 
-// maskSecret masks sec in s: whole occurrences, runs of at least MinPart
-// bytes that are a prefix of sec, and a suffix of sec at the start of s.
-func maskSecret(s, sec string) string {
+// appendSpans adds where sec shows in s: whole occurrences, runs of at
+// least MinPart bytes that are a prefix of sec, and a suffix of sec at the
+// start of s.
+func appendSpans(spans [][2]int, s, sec string) [][2]int {
 	if len(sec) < MinPart {
-		return strings.ReplaceAll(s, sec, Mask)
+		for i := 0; ; {
+			k := strings.Index(s[i:], sec)
+			if k < 0 {
+				return spans
+			}
+			spans = append(spans, [2]int{i + k, i + k + len(sec)})
+			i += k + len(sec)
+		}
 	}
-	// A suffix at the start: the text begins inside the secret.
-	for k := len(sec) - 1; k >= MinPart; k-- {
+	for k := len(sec) - 1; k >= MinPart; k-- { // the text begins inside the secret
 		if strings.HasPrefix(s, sec[len(sec)-k:]) {
-			s = Mask + s[k:]
+			spans = append(spans, [2]int{0, k})
 			break
 		}
 	}
 	head := sec[:MinPart]
-	var b strings.Builder
-	rest := s
-	for {
-		i := strings.Index(rest, head)
-		if i < 0 {
+	for i := 0; i < len(s); {
+		k := strings.Index(s[i:], head)
+		if k < 0 {
 			break
 		}
+		at := i + k
 		n := MinPart
-		for n < len(sec) && i+n < len(rest) && rest[i+n] == sec[n] {
+		for n < len(sec) && at+n < len(s) && s[at+n] == sec[n] {
 			n++
 		}
-		b.WriteString(rest[:i])
-		b.WriteString(Mask)
-		rest = rest[i+n:]
+		spans = append(spans, [2]int{at, at + n})
+		i = at + 1 // a match may begin inside this one ("ababab-x" for "abab-x")
 	}
-	if b.Len() == 0 {
-		return s
-	}
-	b.WriteString(rest)
-	return b.String()
+	return spans
 }
 
 // Line makes text fit for one line of output: secrets masked, then control

@@ -149,3 +149,20 @@ func FuzzLine(f *testing.F) {
 		}
 	})
 }
+
+// Several secrets: a part of one never hides a longer match of another, and
+// a match that begins inside another is found.
+func TestSeveralSecrets(t *testing.T) {
+	r := redact.New("sandbox-token", "sandbox-readonly-token")
+	for _, text := range []string{"body sandbox-toke", "sandbox-readonly-tok", "sandbox-token sandbox-readonly-token"} {
+		got := r.String(text)
+		for _, sec := range []string{"sandbox-token", "sandbox-readonly-token"} {
+			if l := redacttest.Leaked(got, sec); l != "" {
+				t.Errorf("%q -> %q shows %q", text, got, l)
+			}
+		}
+	}
+	if got := redact.New("abab-xyz").String("ababab-xyz!"); got != "***REDACTED***!" {
+		t.Errorf("overlapping match: %q", got)
+	}
+}
