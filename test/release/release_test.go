@@ -173,7 +173,7 @@ func checkManPage(t *testing.T, where string, gz []byte) {
 func packageFiles(t *testing.T, format string) map[string]os.FileMode {
 	want := map[string]os.FileMode{
 		"usr/bin/handoff": 0o755,
-		"usr/share/bash-completion/completions/handoff":   0o644,
+		"usr/share/bash-completion/completions/handoff":    0o644,
 		"usr/share/fish/vendor_completions.d/handoff.fish": 0o644,
 	}
 	for _, p := range manPages(t) {

@@ -19,6 +19,9 @@ import (
 	schemaCmd "github.com/handoff-dev/handoff/pkg/cmd/schema"
 	statusCmd "github.com/handoff-dev/handoff/pkg/cmd/status"
 	validateCmd "github.com/handoff-dev/handoff/pkg/cmd/validate"
+
+	doctorCmd "github.com/handoff-dev/handoff/pkg/cmd/doctor"
+	initCmd "github.com/handoff-dev/handoff/pkg/cmd/init"
 )
 
 // addCommands attaches the command groups. Each group lives in
@@ -37,4 +40,6 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(sandboxCmd.NewCmdSandbox(f, nil))
 	root.AddCommand(accountCmd.NewCmdAccount(f))
 	root.AddCommand(directoryCmd.NewCmdDirectory(f))
+	root.AddCommand(initCmd.NewCmdInit(f, nil))
+	root.AddCommand(doctorCmd.NewCmdDoctor(f, nil))
 }

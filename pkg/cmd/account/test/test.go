@@ -111,24 +111,36 @@ func runTest(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	a, err := store.Resolve(opts.Name)
-	if err != nil {
+	r, err := Check(ctx, store, opts.Client, opts.Name)
+	if r == nil {
 		return err
+	}
+	return finish(opts, r, err)
+}
+
+// Check makes the account's one cheap authenticated call and returns what it
+// found with the error the command reports (nil when the token was accepted);
+// a nil Result means the account could not be checked at all. It prints
+// nothing: handoff doctor runs it for every account.
+func Check(ctx context.Context, store *account.Store, client func(string, bool) (*wati.Client, error), name string) (*Result, error) {
+	a, err := store.Resolve(name)
+	if err != nil {
+		return nil, err
 	}
 	_, src, err := store.Token(a.Name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r := &Result{Account: a.Name, Endpoint: a.Endpoint, API: a.API, TokenSource: src, ScopesNeeded: scopesNeeded(a.API)}
 	if src == account.SourceNone {
 		r.Outcome = "no_token"
 		r.Message = "no token in " + account.TokenEnvVar(a.Name) + ", HANDOFF_TOKEN or credentials.yaml"
-		return finish(opts, r, cmdutil.WithHint(cmdutil.Errorf(cmdutil.ExitAuth, "account %q has no token", a.Name),
-			"Run: handoff account add "+a.Name+" --with-token"))
+		return r, cmdutil.WithHint(cmdutil.Errorf(cmdutil.ExitAuth, "account %q has no token", a.Name),
+			"Run: handoff account add "+a.Name+" --with-token")
 	}
-	c, err := opts.Client(a.Name, false)
+	c, err := client(a.Name, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if a.API == "v1" {
 		r.Check = "GET chatbots (v1)"
@@ -162,12 +174,12 @@ func runTest(ctx context.Context, opts *Options) error {
 	}
 	if err == nil {
 		r.OK, r.Outcome = true, "ok"
-		return finish(opts, r, nil)
+		return r, nil
 	}
 	if ctx.Err() != nil {
-		return cmdutil.ErrCancelled
+		return nil, cmdutil.ErrCancelled
 	}
-	return finish(opts, r, classify(a, src, r, err))
+	return r, classify(a, src, r, err)
 }
 
 // classify turns the check's failure into the outcome and the error the user sees.
