@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -149,5 +150,36 @@ func TestAccountAddPTY(t *testing.T) {
 	}
 	if names, _ := store.Names(); len(names) != 0 {
 		t.Fatalf("accounts after remove: %v", names)
+	}
+}
+
+// --with-token on a terminal (nothing piped in) asks for the token without
+// echo, like the prompt without the flag; and the hint of `account test` for
+// an account without a token is a command that works there.
+func TestAccountAddWithTokenOnTerminalPTY(t *testing.T) {
+	home := t.TempDir()
+	store := account.NewStore(filepath.Join(home, ".config", "handoff"), func(string) string { return "" })
+	if err := store.Add(account.Account{Name: "acme", Endpoint: "https://live-mt-server.wati.io"}, "", false); err != nil {
+		t.Fatal(err)
+	}
+	r := startPTY(t, home, "account", "test", "acme")
+	if code := r.exitCode(); code != 4 {
+		t.Fatalf("account test without a token: exit %d:\n%s", code, r.output())
+	}
+	hint := regexp.MustCompile(`Run: handoff (account add acme --with-token)`).FindStringSubmatch(r.output())
+	if hint == nil {
+		t.Fatalf("no account add hint:\n%s", r.output())
+	}
+	r = startPTY(t, home, strings.Fields(hint[1])...)
+	r.waitFor("API token of acme")
+	r.send("s3cr3t-with-flag\r")
+	if code := r.exitCode(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, r.output())
+	}
+	if strings.Contains(r.output(), "s3cr3t-with-flag") {
+		t.Fatalf("the token was echoed:\n%s", r.output())
+	}
+	if tok, src, _ := store.Token("acme"); tok != "s3cr3t-with-flag" || src != "credentials.yaml" {
+		t.Fatalf("stored token %q from %s", tok, src)
 	}
 }

@@ -57,7 +57,8 @@ https://live-server-12345.wati.io (a pasted v1 URL with the tenant in its
 path gives it too).
 
 The token is read from stdin with --with-token, so it never sits in shell
-history; on a terminal without --with-token it is asked for without echo. It
+history; when stdin is a terminal (nothing piped in), with or without
+--with-token, it is asked for without echo. It
 may be pasted with or without "Bearer ". It is stored in credentials.yaml
 (mode 0600) in the configuration folder; config.yaml holds no secret. When
 HANDOFF_TOKEN_<ACCOUNT> or HANDOFF_TOKEN is set and no token is given, the
@@ -222,7 +223,9 @@ func runAdd(ctx context.Context, opts *Options) error {
 }
 
 func getToken(ctx context.Context, opts *Options, store *account.Store, exists, tokenOnly bool) (string, error) {
-	if opts.WithToken {
+	// --with-token on a terminal (nothing piped in): ask without echo, as
+	// without the flag, rather than read an echoed line.
+	if opts.WithToken && !opts.IO.IsStdinTTY() {
 		raw, err := shared.TokenFromStdin(opts.IO.In)
 		if err != nil {
 			return "", err
@@ -250,7 +253,11 @@ func getToken(ctx context.Context, opts *Options, store *account.Store, exists, 
 	}
 	// Without a new token, a replaced account keeps a stored one (on the same host).
 	canGoWithout := !tokenOnly && (envSrc != "" || stored)
-	if opts.IO.CanPrompt() && !(canGoWithout && envSrc != "") {
+	if opts.WithToken {
+		// On a terminal: the flag asks for a new token, whatever is stored.
+		canGoWithout, envSrc = false, ""
+	}
+	if (opts.IO.CanPrompt() || opts.WithToken) && !(canGoWithout && envSrc != "") {
 		prompt := fmt.Sprintf("Paste the API token of %s (Wati: Connector > API > API Tokens; hidden): ", opts.Name)
 		if canGoWithout {
 			prompt = fmt.Sprintf("Paste a new API token of %s, or press Enter to keep the stored one (hidden): ", opts.Name)
