@@ -73,3 +73,5 @@ require (
 	golang.org/x/tools v0.42.0 // indirect
 	google.golang.org/protobuf v1.36.11 // indirect
 )
+
+replace github.com/charmbracelet/bubbletea => ./third_party/bubbletea
