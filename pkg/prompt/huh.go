@@ -38,6 +38,8 @@ type HuhPrompter struct {
 	lines      *lineReader
 	theme      *huh.Theme
 	keymap     *huh.KeyMap
+	styles     styles              // the terminal forms' looks
+	getenv     func(string) string // $EDITOR and friends
 }
 
 // NewHuh returns the prompter for the command's streams. ctx cancels a
@@ -55,15 +57,14 @@ func NewHuh(ctx context.Context, ios *cmdutil.IOStreams) *HuhPrompter {
 		// which would swallow the answers to the next questions.
 		p.lines = newLineReader(ios.In)
 	}
-	if ios.ColorEnabled() {
-		p.theme = huh.ThemeCharm() // adaptive colours: light and dark terminals
-	} else {
-		// No colour (NO_COLOR, not a terminal, TERM=dumb): plain theme and
-		// no ANSI colour at all; and no background query to the terminal.
-		lipgloss.SetColorProfile(termenv.Ascii)
-		lipgloss.SetHasDarkBackground(true)
-		p.theme = huh.ThemeBase()
-	}
+	// Line mode (huh) is plain text. lipgloss must never ask the terminal
+	// for its background colour (a terminal that does not answer costs 5 s):
+	// say it is dark, which only the line mode's unused theme would read.
+	lipgloss.SetHasDarkBackground(true)
+	lipgloss.SetColorProfile(termenv.Ascii)
+	p.theme = huh.ThemeBase()
+	p.styles = newStyles(ios.ErrOut, ios.ColorEnabled())
+	p.getenv = ios.Getenv
 	km := huh.NewDefaultKeyMap()
 	km.Quit = key.NewBinding(key.WithKeys("ctrl+c", "esc"), key.WithHelp("esc", "cancel"))
 	p.keymap = km
@@ -139,7 +140,7 @@ func (p *HuhPrompter) echo(title, answer string) {
 		label = label[:i]
 	}
 	label = strings.TrimRight(label, ":?")
-	fmt.Fprintln(p.out, Wrap(label+": "+answer, 80, "  "))
+	fmt.Fprintln(p.out, wrapLines(label+": "+answer, p.width()))
 }
 
 // Wrap breaks text into lines of at most width columns at spaces; lines
@@ -168,48 +169,6 @@ func Wrap(text string, width int, indent string) string {
 	return b.String()
 }
 
-// liveCheck shows the validation result under the description as the person
-// types (Bubble Tea mode only; line mode checks on Enter). huh evaluates it
-// on another goroutine, hence the locked value.
-func liveCheck(desc string, validate func(string) error, value *liveValue) func() string {
-	return func() string {
-		v := strings.TrimSpace(value.Get())
-		if validate == nil || v == "" {
-			return desc
-		}
-		msg := "✓ looks good"
-		if err := validate(v); err != nil {
-			msg = "✗ " + err.Error()
-		}
-		if desc == "" {
-			return msg
-		}
-		return desc + "\n" + msg
-	}
-}
-
-// liveValue is a field's value that a description function may read from
-// another goroutine. shadow is only touched on the form's own goroutine
-// (Set, and huh hashing the binding to see whether it changed).
-type liveValue struct {
-	mu     sync.Mutex
-	v      string
-	shadow string
-}
-
-func (l *liveValue) Get() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.v
-}
-
-func (l *liveValue) Set(s string) {
-	l.mu.Lock()
-	l.v = s
-	l.mu.Unlock()
-	l.shadow = s
-}
-
 func orNoop(v func(string) error) func(string) error {
 	if v == nil {
 		return func(string) error { return nil }
@@ -219,36 +178,32 @@ func orNoop(v func(string) error) func(string) error {
 
 // Input asks for one line.
 func (p *HuhPrompter) Input(q Input) (string, error) {
-	if q.Secret && p.accessible {
+	if !p.accessible {
+		m := newInputModel(p.styles, q)
+		if err := p.runModel(m); err != nil {
+			return "", err
+		}
+		value := m.value()
+		if q.Secret {
+			p.echo(q.Title, strings.Repeat("•", min(len(value), 8)))
+		} else {
+			p.echo(q.Title, value)
+		}
+		return value, nil
+	}
+	if q.Secret {
 		return p.secretLine(q)
 	}
 	validate := orNoop(q.Validate)
 	value := q.Default
-	live := &liveValue{v: q.Default, shadow: q.Default}
-	in := huh.NewInput().Title(q.Title).Placeholder(q.Placeholder).
+	in := huh.NewInput().Title(q.Title).Placeholder(placeholderText(q.Placeholder)).
 		Validate(func(s string) error { return validate(strings.TrimSpace(s)) })
-	switch {
-	case p.accessible:
-		fmt.Fprint(p.out, accessibleIntro(q.Description))
-		in = in.Value(&value)
-	case q.Secret:
-		in = in.EchoMode(huh.EchoModePassword).Description(q.Description).Value(&value)
-	default:
-		in = in.Accessor(live).DescriptionFunc(liveCheck(q.Description, q.Validate, live), &live.shadow)
-	}
+	fmt.Fprint(p.out, accessibleIntro(q.Description))
+	in = in.Value(&value)
 	if err := p.run(p.form(in)); err != nil {
 		return "", err
 	}
-	if !p.accessible && !q.Secret {
-		value = live.Get()
-	}
-	value = strings.TrimSpace(value)
-	if q.Secret {
-		p.echo(q.Title, strings.Repeat("•", min(len(value), 8)))
-	} else {
-		p.echo(q.Title, value)
-	}
-	return value, nil
+	return strings.TrimSpace(value), nil
 }
 
 func accessibleIntro(desc string) string {
@@ -296,32 +251,44 @@ func (p *HuhPrompter) secretLine(q Input) (string, error) {
 
 // Text asks for several lines (Enter goes on, Alt+Enter or Ctrl+J adds a line).
 func (p *HuhPrompter) Text(q Text) (string, error) {
+	if !p.accessible {
+		m := newTextModel(p.styles, q, p.getenv)
+		if err := p.runModel(m); err != nil {
+			return "", err
+		}
+		value := m.value()
+		p.echo(q.Title, value)
+		return value, nil
+	}
 	validate := orNoop(q.Validate)
 	value := q.Default
-	live := &liveValue{v: q.Default, shadow: q.Default}
 	t := huh.NewText().Title(q.Title).Placeholder(q.Placeholder).Lines(4).
 		Validate(func(s string) error { return validate(strings.TrimSpace(s)) })
-	if p.accessible {
-		fmt.Fprint(p.out, accessibleIntro(q.Description))
-		t = t.Value(&value)
-	} else {
-		t = t.Accessor(live).DescriptionFunc(liveCheck(q.Description, q.Validate, live), &live.shadow)
-	}
+	fmt.Fprint(p.out, accessibleIntro(q.Description))
+	t = t.Value(&value)
 	if err := p.run(p.form(t)); err != nil {
 		return "", err
 	}
-	if !p.accessible {
-		value = live.Get()
-	}
-	value = strings.TrimSpace(value)
-	p.echo(q.Title, value)
-	return value, nil
+	return strings.TrimSpace(value), nil
 }
 
 // Select asks for one option.
 func (p *HuhPrompter) Select(q Select) (string, error) {
 	if len(q.Options) == 0 {
 		return "", errors.New("nothing to choose from")
+	}
+	if !p.accessible {
+		m := newSelectModel(p.styles, q)
+		if err := p.runModel(m); err != nil {
+			return "", err
+		}
+		value := m.value()
+		for _, o := range q.Options {
+			if o.Value == value {
+				p.echo(q.Title, o.Label)
+			}
+		}
+		return value, nil
 	}
 	value := q.Options[0].Value
 	for _, o := range q.Options {
@@ -333,45 +300,47 @@ func (p *HuhPrompter) Select(q Select) (string, error) {
 	for i, o := range q.Options {
 		opts[i] = huh.NewOption(o.Label, o.Value)
 	}
-	desc := q.Description
-	if q.Filter && !p.accessible {
-		desc = strings.TrimSpace(desc + "\nType / to filter, Enter to choose.")
-	}
-	s := huh.NewSelect[string]().Title(q.Title).Description(desc).Options(opts...).
-		Height(min(len(opts)+2, 12)).Value(&value)
-	if p.accessible {
-		fmt.Fprint(p.out, accessibleIntro(q.Description))
-	}
+	s := huh.NewSelect[string]().Title(q.Title).Description(q.Description).Options(opts...).Value(&value)
+	fmt.Fprint(p.out, accessibleIntro(q.Description))
 	if err := p.run(p.form(s)); err != nil {
 		return "", err
 	}
 	for _, o := range q.Options {
 		if o.Value == value {
-			p.echo(q.Title, o.Label)
 			return value, nil
 		}
 	}
 	return "", fmt.Errorf("no such option %q", value)
 }
 
-// Say prints a line for the person on stderr, wrapped at 80 columns.
+// Say prints a line for the person on stderr, wrapped at word boundaries
+// to the terminal's width (80 columns when it is not a terminal).
 func (p *HuhPrompter) Say(format string, a ...any) {
-	fmt.Fprintln(p.out, wrapLines(fmt.Sprintf(format, a...), 80))
+	fmt.Fprintln(p.out, wrapLines(fmt.Sprintf(format, a...), p.width()))
 }
 
-// wrapLines wraps each line longer than width, its continuation lines
-// indented two more than the line itself.
+// width is the terminal's width, read each time (it can be resized).
+func (p *HuhPrompter) width() int {
+	if f, ok := p.out.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
+			return w
+		}
+	}
+	return defaultCols
+}
+
+// wrapLines wraps each line longer than width at word boundaries, its
+// continuation lines indented two more than the line itself.
 func wrapLines(s string, width int) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
 		if utf8.RuneCountInString(l) <= width {
+			out = append(out, l)
 			continue
 		}
-		body := strings.TrimLeft(l, " ")
-		indent := l[:len(l)-len(body)]
-		lines[i] = indent + Wrap(body, width-len(indent), strings.Repeat(" ", len(indent)+2))
+		out = append(out, wrapLine(l, width, "  ")...)
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(out, "\n")
 }
 
 // Wait runs fn with a spinner on stderr (a plain line in accessible mode or

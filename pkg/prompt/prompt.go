@@ -23,7 +23,10 @@ type Input struct {
 	Title       string
 	Description string
 	Default     string // prefilled value; Enter keeps it
-	Placeholder string
+	Placeholder string // shown as an example ("e.g. ..."), never taken as the answer
+	// Example says what a valid answer looks like ("a lower-case name such
+	// as acme-prod"): Enter on an empty field shows it.
+	Example string
 	// Validate checks the answer; the form does not move on while it fails,
 	// and the wizard checks the returned value again (line mode can skip it).
 	Validate func(string) error
@@ -36,6 +39,7 @@ type Text struct {
 	Description string
 	Default     string
 	Placeholder string
+	Example     string // see Input.Example
 	Validate    func(string) error
 }
 

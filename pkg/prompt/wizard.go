@@ -80,7 +80,16 @@ type Wizard struct {
 	P   Prompter
 	Src Sources
 
+	// Connected lists the accounts connected on the way (the command undoes
+	// them when the person cancels).
+	Connected []string
+	// Warnings are about the action as it will be saved (a team not in the
+	// directory...): the command prints them after saving.
+	Warnings []string
+
 	listings map[string]*directory.Listing
+	notes    map[Step]string // shown in the summary, per step
+	noteFor  action.Assignee // the assignee notes[StepAssignee] is about
 }
 
 const (
@@ -93,7 +102,8 @@ const (
 
 // Run asks the steps of req and returns the action to save. It returns
 // ErrAborted (wrapped) when the person cancels; nothing is written then,
-// except an account the person connected on the way.
+// except the accounts connected on the way (w.Connected), which the command
+// removes again.
 func (w *Wizard) Run(ctx context.Context, req Request) (action.Action, error) {
 	a := req.Action
 	if a.Version == 0 {
@@ -109,6 +119,7 @@ func (w *Wizard) Run(ctx context.Context, req Request) (action.Action, error) {
 			return a, err
 		}
 	}
+	w.collectWarnings(a)
 	if !req.Confirm {
 		return a, a.Check()
 	}
@@ -117,7 +128,8 @@ func (w *Wizard) Run(ctx context.Context, req Request) (action.Action, error) {
 			// Cannot happen through the prompts; say so rather than save.
 			w.P.Say("This action is not complete yet: %v", err)
 		}
-		w.summary(a, steps)
+		w.collectWarnings(a)
+		w.summary(a, steps, req.New)
 		opts := []Option{{Label: "Save to " + w.path(a.Name), Value: choiceSave}}
 		for _, s := range steps {
 			opts = append(opts, Option{Label: fmt.Sprintf("Go back to step %d: %s", s, s), Value: fmt.Sprint(int(s))})
@@ -160,6 +172,9 @@ func (w *Wizard) path(name string) string {
 }
 
 func (w *Wizard) step(ctx context.Context, s Step, a *action.Action, isNew bool, g Given) error {
+	if !w.skips(s, g) {
+		w.header(s, a, isNew)
+	}
 	switch s {
 	case StepIntent:
 		return w.stepIntent(a, isNew, g)
@@ -171,18 +186,67 @@ func (w *Wizard) step(ctx context.Context, s Step, a *action.Action, isNew bool,
 	return fmt.Errorf("no step %d", s)
 }
 
-// summary prints the three steps.
-func (w *Wizard) summary(a action.Action, steps []Step) {
+// skips reports whether step s asks nothing (every value given as a flag).
+func (w *Wizard) skips(s Step, g Given) bool {
+	switch s {
+	case StepIntent:
+		return g.Name && g.Intent
+	case StepAccount:
+		return g.Account
+	case StepAssignee:
+		return g.Assignee
+	}
+	return false
+}
+
+// header says which action and which step the next questions are about.
+func (w *Wizard) header(s Step, a *action.Action, isNew bool) {
+	what := "new action"
+	if a.Name != "" {
+		what = "new action " + a.Name
+	}
+	if !isNew {
+		what = "editing " + a.Name + " (" + w.path(a.Name) + ")"
+	}
+	w.P.Say("Step %d of 3, %s · %s", int(s), s, what)
+}
+
+// collectWarnings sets w.Warnings for the action as it stands.
+func (w *Wizard) collectWarnings(a action.Action) {
+	w.Warnings = w.Warnings[:0]
+	if n := w.notes[StepAssignee]; n != "" && w.noteFor == a.Assignee {
+		w.Warnings = append(w.Warnings, n+"; saved as given")
+	}
+}
+
+// summary prints the three steps, one line each; Say wraps them to the
+// terminal's width under their text column.
+func (w *Wizard) summary(a action.Action, steps []Step, isNew bool) {
 	var b strings.Builder
-	b.WriteString("\nSummary\n")
+	if isNew {
+		b.WriteString("\nSummary of the new action " + a.Name + "\n")
+	} else {
+		b.WriteString("\nSummary of " + a.Name + " (" + w.path(a.Name) + ")\n")
+	}
 	fmt.Fprintf(&b, "  1. name      %s\n", a.Name)
-	fmt.Fprintf(&b, "     intent    %s\n", strings.ReplaceAll(Wrap(a.Intent, 64, ""), "\n", "\n               "))
+	fmt.Fprintf(&b, "     intent    %s\n", strings.Join(strings.Fields(a.Intent), " "))
 	acct := a.Account
 	if x, ok := w.accountByName(a.Account); ok {
 		acct = fmt.Sprintf("%s (%s, %s)", x.Name, x.Endpoint, apiOf(x))
 	}
 	fmt.Fprintf(&b, "  2. account   %s\n", acct)
 	fmt.Fprintf(&b, "  3. assignee  %s\n", describe(a.Assignee))
+	for _, n := range w.Warnings {
+		fmt.Fprintf(&b, "     note      %s\n", strings.TrimSuffix(n, "; saved as given"))
+	}
+	if a.Assignee.Type == action.Team {
+		if a.Assignee.KeepTeams {
+			fmt.Fprintf(&b, "     teams     keep_teams: true: the contact keeps its other teams and is added to %s\n", a.Assignee.Team)
+		} else {
+			fmt.Fprintf(&b, "     teams     Wati replaces the contact's teams with %s: its other teams are removed. "+
+				"To keep them, set keep_teams: true under assignee in the file (or run handoff assign --keep-teams).\n", a.Assignee.Team)
+		}
+	}
 	w.P.Say("%s", strings.TrimRight(b.String(), "\n"))
 }
 
@@ -216,6 +280,7 @@ func (w *Wizard) stepIntent(a *action.Action, isNew bool, g Given) error {
 				Description: "A lower-case slug such as escalate-billing; the file is " + w.path("NAME"),
 				Default:     a.Name,
 				Placeholder: "e.g. escalate-billing",
+				Example:     "a lower-case name such as escalate-billing",
 				Validate:    check,
 			})
 			if err != nil {
@@ -237,7 +302,8 @@ func (w *Wizard) stepIntent(a *action.Action, isNew bool, g Given) error {
 			Title:       "Intent: when should the AI agent hand over?",
 			Description: IntentGuide,
 			Default:     a.Intent,
-			Placeholder: "The customer asks for ...",
+			Placeholder: "e.g. The customer asks for a refund or a person about an invoice.",
+			Example:     "when the agent should hand over, in a sentence of four words or more",
 			Validate:    action.CheckIntent,
 		})
 		if err != nil {
@@ -393,13 +459,14 @@ func (w *Wizard) connect(ctx context.Context) (string, error) {
 	var token string
 	var err error
 	if acct.Name, err = w.ask(Input{Title: "Account name", Description: "A short name for this workspace, such as acme-prod.",
-		Placeholder: "acme-prod", Validate: nameCheck}); err != nil {
+		Placeholder: "e.g. acme-prod", Example: "a lower-case name such as acme-prod", Validate: nameCheck}); err != nil {
 		return "", err
 	}
 	for {
 		if acct.Endpoint, err = w.ask(Input{Title: "API endpoint",
 			Description: "From Wati: Connector > API. https:// only (loopback http for the sandbox).",
-			Default:     acct.Endpoint, Placeholder: "https://live-mt-server.wati.io", Validate: checkEndpoint}); err != nil {
+			Default:     acct.Endpoint, Placeholder: "e.g. https://live-mt-server.wati.io",
+			Example: "the https:// address Wati shows, such as https://live-mt-server.wati.io", Validate: checkEndpoint}); err != nil {
 			return "", err
 		}
 		if acct.API, err = w.P.Select(Select{Title: "API version", Options: []Option{
@@ -425,7 +492,7 @@ func (w *Wizard) connect(ctx context.Context) (string, error) {
 		acct = prepared
 		break
 	}
-	if token, err = w.ask(Input{Title: "API token", Secret: true,
+	if token, err = w.ask(Input{Title: "API token", Secret: true, Example: "the token Wati shows (with or without Bearer)",
 		Description: "From Wati: Connector > API > API Tokens. Stored in credentials.yaml (0600), never in action files.",
 		Validate: func(s string) error {
 			if strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "Bearer ")) == "" {
@@ -443,7 +510,8 @@ func (w *Wizard) connect(ctx context.Context) (string, error) {
 		w.P.Say("Could not connect %s: %v", acct.Name, err)
 		return "", nil
 	}
-	w.P.Say("Connected account %s (%s).", acct.Name, acct.Endpoint)
+	w.Connected = append(w.Connected, acct.Name)
+	w.P.Say("Connected account %s (%s). Cancelling from here on removes it again.", acct.Name, acct.Endpoint)
 	return acct.Name, nil
 }
 
@@ -544,6 +612,8 @@ func (w *Wizard) stepAssignee(ctx context.Context, a *action.Action, g Given) er
 				Title:       textOf(t).typed,
 				Description: textOf(t).typedHint,
 				Default:     current,
+				Placeholder: textOf(t).placeholder,
+				Example:     textOf(t).example,
 				Validate:    func(s string) error { return checkTyped(t, s) },
 			})
 			if err != nil {
@@ -561,13 +631,12 @@ func (w *Wizard) stepAssignee(ctx context.Context, a *action.Action, g Given) er
 				continue
 			}
 		}
-		if warn != "" {
-			w.P.Say("Warning: %s", warn)
-		}
 		if t == action.Team && a.Assignee.Type == action.Team {
 			as.KeepTeams = a.Assignee.KeepTeams
 		}
 		a.Assignee = as
+		// Said in the summary; printed as a warning once saved.
+		w.setNote(StepAssignee, strings.TrimSuffix(warn, "; saved as given"), as)
 		return nil
 	}
 }
@@ -624,12 +693,15 @@ func entriesOf(l *directory.Listing, t action.AssigneeType) []directory.Entry {
 // typeText is what the assignee step says for each type: the list's title,
 // the plural used in "No teams of account X", and the title and hint of the
 // "type it yourself" question.
-type typeWords struct{ list, plural, typed, typedHint string }
+type typeWords struct{ list, plural, typed, typedHint, placeholder, example string }
 
 var typeText = map[action.AssigneeType]typeWords{
-	action.Team: {"Team", "teams", "Team name", "The team name exactly as it appears in Wati (e.g. Billing)."},
-	action.User: {"User (operator)", "users", "Operator email", "The email the operator signs in to Wati with."},
-	action.Bot:  {"Bot", "chatbots", "Chatbot id or name", "24 hexadecimal characters, or the chatbot's exact name (resolved to its id)."},
+	action.Team: {"Team", "teams", "Team name", "The team name exactly as it appears in Wati.",
+		"e.g. Billing", "the team's name as Wati shows it, such as Billing"},
+	action.User: {"User (operator)", "users", "Operator email", "The email the operator signs in to Wati with.",
+		"e.g. maria@acme.com", "an email such as maria@acme.com"},
+	action.Bot: {"Bot", "chatbots", "Chatbot id or name", "24 hexadecimal characters, or the chatbot's exact name (resolved to its id).",
+		"e.g. Returns flow", "a chatbot id such as 607f1f77bcf86cd799439011, or a chatbot's exact name"},
 }
 
 // textOf returns typeText for t; an unknown type reads as a team, as before.
@@ -691,4 +763,13 @@ func checkTyped(t action.AssigneeType, s string) error {
 		return action.CheckBotName(s)
 	}
 	return action.CheckAssigneeType(string(t))
+}
+
+// setNote keeps a note about step s's answer for the summary ("" clears it).
+func (w *Wizard) setNote(s Step, note string, as action.Assignee) {
+	if w.notes == nil {
+		w.notes = map[Step]string{}
+	}
+	w.notes[s] = note
+	w.noteFor = as
 }

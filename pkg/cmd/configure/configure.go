@@ -263,7 +263,8 @@ func runConfigure(ctx context.Context, o *Options) error {
 		}
 		saver = storeSaver{st}
 	}
-	src := o.sources(saver)
+	undo := &accountUndo{}
+	src := o.sources(saver, undo)
 
 	// The name, and the action as it is now.
 	var cur action.Action
@@ -375,6 +376,7 @@ func runConfigure(ctx context.Context, o *Options) error {
 	}
 
 	final := next
+	var warnings []string
 	anyFlag := o.Set.Intent || o.Set.Account || o.Set.AssigneeType || o.Set.Assignee
 	editAll := existing && o.Step == 0 && !anyFlag // configure NAME on a terminal: every step, prefilled
 	if interactive && (len(missing) > 0 || editAll || !o.Yes) {
@@ -386,11 +388,12 @@ func runConfigure(ctx context.Context, o *Options) error {
 		a, err := wz.Run(ctx, prompt.Request{Action: next, New: !existing, Steps: steps, Given: given, Confirm: !o.Yes})
 		if err != nil {
 			if errors.Is(err, prompt.ErrAborted) || ctx.Err() != nil {
-				return &cmdutil.Error{Code: cmdutil.ExitCancel, Err: fmt.Errorf("%w; no action was written", err)}
+				return &cmdutil.Error{Code: cmdutil.ExitCancel, Err: fmt.Errorf("%w; %s", err, undoAccounts(undo, wz.Connected))}
 			}
 			return err
 		}
 		final = a
+		warnings = wz.Warnings
 	}
 	final.Version = 1
 	if err := final.Check(); err != nil {
@@ -400,7 +403,28 @@ func runConfigure(ctx context.Context, o *Options) error {
 		fmt.Fprintf(o.IO.ErrOut, "warning: chatbot %s was chosen on account %s; check that %s has it too (handoff configure assignee %s)\n",
 			final.Assignee.BotID, cur.Account, final.Account, final.Name)
 	}
-	return o.save(saver, cur, final, existing)
+	if err := o.save(saver, cur, final, existing); err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", w)
+	}
+	return nil
+}
+
+// undoAccounts puts config.yaml and credentials.yaml back as they were
+// when the wizard is cancelled after connecting accounts on the way, and
+// says exactly what was, or was not, written.
+func undoAccounts(undo *accountUndo, connected []string) string {
+	if len(connected) == 0 {
+		return "no action was written"
+	}
+	names := strings.Join(connected, ", ")
+	if err := undo.restore(); err != nil {
+		return fmt.Sprintf("no action was written, but account %s stays connected (config.yaml and credentials.yaml could not be restored: %v); remove it with handoff account remove %s",
+			names, err, connected[0])
+	}
+	return fmt.Sprintf("nothing was written: account %s, connected on the way, was removed again (config.yaml and credentials.yaml are as they were)", names)
 }
 
 func plural(n int, one, many string) string {
@@ -472,7 +496,7 @@ func (o *Options) listing(ctx context.Context, acct string) *directory.Listing {
 }
 
 // sources wires the wizard to the real stores.
-func (o *Options) sources(saver Saver) prompt.Sources {
+func (o *Options) sources(saver Saver, undo *accountUndo) prompt.Sources {
 	return prompt.Sources{
 		Accounts: func() ([]account.Account, error) {
 			st, err := o.Accounts()
@@ -486,6 +510,9 @@ func (o *Options) sources(saver Saver) prompt.Sources {
 		AddAccount: func(a account.Account, token string) error {
 			st, err := o.Accounts()
 			if err != nil {
+				return err
+			}
+			if err := undo.take(st.ConfigPath(), st.CredentialsPath()); err != nil {
 				return err
 			}
 			return st.Add(a, token, false)

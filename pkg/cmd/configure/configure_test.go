@@ -509,3 +509,42 @@ func TestAccountChangeWarnsAboutChatbotIDs(t *testing.T) {
 		t.Errorf("file:\n%s", e.file(t, "returns"))
 	}
 }
+
+// Ctrl-C after connecting an account inline: config.yaml and
+// credentials.yaml are put back byte for byte, and the message says so.
+func TestCancelAfterConnectingRestoresAccounts(t *testing.T) {
+	e := newEnv(t, true)
+	accts, _ := e.f.Accounts()
+	before := map[string]string{}
+	for _, p := range []string{accts.ConfigPath(), accts.CredentialsPath()} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[p] = string(b)
+	}
+	err := e.run(t, ``,
+		prompttest.Answer{Match: "Action name", Value: "escalate-refunds"},
+		prompttest.Answer{Match: "Intent", Value: intent},
+		prompttest.Answer{Match: "Wati account", Value: "Connect a new account"},
+		prompttest.Answer{Match: "Account name", Value: "acme-eu"},
+		prompttest.Answer{Match: "API endpoint", Value: "http://127.0.0.1:9"},
+		prompttest.Answer{Match: "API version", Value: "v3"},
+		prompttest.Answer{Match: "API token", Value: "tok-eu-456"},
+		prompttest.Answer{Match: "Assignee type", Err: prompt.ErrAborted},
+	)
+	if cmdutil.ExitCodeOf(err) != cmdutil.ExitCancel {
+		t.Fatalf("exit %d: %v", cmdutil.ExitCodeOf(err), err)
+	}
+	if !strings.Contains(err.Error(), "account acme-eu, connected on the way, was removed again") {
+		t.Errorf("message: %v", err)
+	}
+	for p, want := range before {
+		if b, _ := os.ReadFile(p); string(b) != want {
+			t.Errorf("%s not restored:\n%s\nwant:\n%s", p, b, want)
+		}
+	}
+	if names, _ := accts.Names(); len(names) != 1 {
+		t.Errorf("accounts: %v", names)
+	}
+}
