@@ -89,6 +89,12 @@ func newCfgWorldWith(t *testing.T, opts sandbox.Options) *cfgWorld {
 
 func (w *cfgWorld) start(t *testing.T, extraEnv []string, args ...string) *cfgTerm {
 	t.Helper()
+	return w.startSized(t, cfgCols, cfgRows, extraEnv, args...)
+}
+
+// startSized runs handoff in a terminal of cols x rows.
+func (w *cfgWorld) startSized(t *testing.T, cols, rows int, extraEnv []string, args ...string) *cfgTerm {
+	t.Helper()
 	bin, err := exec.LookPath("handoff")
 	if err != nil {
 		t.Fatalf("handoff is not on PATH (TestMain installs it): %v", err)
@@ -96,12 +102,12 @@ func (w *cfgWorld) start(t *testing.T, extraEnv []string, args ...string) *cfgTe
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(append([]string{}, w.env...), extraEnv...)
 	cmd.Dir = w.root
-	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: cfgCols, Rows: cfgRows})
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	tm := &cfgTerm{t: t, cmd: cmd, ptmx: ptmx, done: make(chan struct{}), exited: make(chan struct{})}
-	tm.vt = vt10x.New(vt10x.WithSize(cfgCols, cfgRows), vt10x.WithWriter(ptmx))
+	tm.vt = vt10x.New(vt10x.WithSize(cols, rows), vt10x.WithWriter(ptmx))
 	go func() {
 		defer close(tm.done)
 		buf := make([]byte, 8192)
@@ -208,78 +214,21 @@ func (tm *cfgTerm) output() string {
 	return tm.raw.String()
 }
 
-// captured collects screens for docs/configure.md when HANDOFF_CAPTURE is set.
-func cfgCapture(t *testing.T, name, screen string) {
-	dir := os.Getenv("HANDOFF_CAPTURE")
-	if dir == "" {
-		return
-	}
-	if err := os.WriteFile(filepath.Join(dir, name+".txt"), []byte(screen+"\n"), 0o644); err != nil {
-		t.Log(err)
-	}
-}
-
-func TestConfigurePTYNewTeamAction(t *testing.T) {
-	w := newCfgWorld(t)
-	tm := w.start(t, nil, "configure")
-
-	tm.waitFor(`Action name`)
-	tm.typeKeys("Escalate")
-	tm.waitFor(`✗ name "Escalate" has upper-case letters`) // checked as typed
-	tm.typeKeys("\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f", "escalate-billing")
-	cfgCapture(t, "1-name", tm.waitFor(`✓ looks good`))
-	tm.typeKeys(cfgEnter)
-
-	tm.waitFor(`Intent: when should the AI agent hand over\?`)
-	tm.typeKeys("The customer disputes a charge, asks for a refund, or asks for a person about an invoice.")
-	cfgCapture(t, "2-intent", tm.waitFor(`✓ looks good`))
-	tm.typeKeys(cfgEnter)
-
-	cfgCapture(t, "3-account", tm.waitFor(`(?s)Wati account.*acme +http://127\.0\.0\.1:[0-9]+ +v3.*Connect a new account`))
-	tm.typeKeys(cfgEnter)
-
-	cfgCapture(t, "4-type", tm.waitFor(`(?s)Assignee type.*Team: a Wati team`))
-	tm.typeKeys(cfgEnter)
-
-	s := tm.waitFor(`(?s)Team\n.*Billing.*Returns.*Sales.*Support.*Type it yourself`)
-	cfgCapture(t, "5-team", s)
-	tm.typeKeys("/", "Sup")
-	tm.waitFor(`(?m)^.*> Support`)
-	tm.typeKeys(cfgEnter)
-
-	cfgCapture(t, "6-summary", tm.waitFor(`(?s)Summary.*3\. assignee  the Support team.*Save this action\?`))
-	tm.typeKeys(cfgEnter)
-	if code := tm.wait(); code != 0 {
-		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
-	}
-	tm.waitFor(`Saved .*escalate-billing\.yaml`)
-
-	a, err := action.NewStore(w.actions).Load("escalate-billing")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := action.Action{Version: 1, Name: "escalate-billing",
-		Intent:   "The customer disputes a charge, asks for a refund, or asks for a person about an invoice.",
-		Account:  "acme",
-		Assignee: action.Assignee{Type: action.Team, Team: "Support"}}
-	if *a != want {
-		t.Fatalf("saved %+v\nwant %+v", *a, want)
-	}
-}
-
 func TestConfigurePTYBotFromTheList(t *testing.T) {
 	// A slow Wati: the directory loads behind a spinner.
 	w := newCfgWorldWith(t, sandbox.Options{Latency: 300 * time.Millisecond})
-	tm := w.start(t, nil, "configure", "start-return")
+	tm := w.startSized(t, cfgDocCols, cfgDocRows, nil, "configure", "start-return")
 	tm.waitFor(`Intent: when`)
 	tm.typeKeys("The customer wants to return an item or asks for a return label.", cfgEnter)
 	tm.waitFor(`Wati account`)
 	tm.typeKeys(cfgEnter)
 	tm.waitFor(`Assignee type`)
 	tm.typeKeys(cfgDown, cfgDown, cfgEnter)
-	cfgCapture(t, "5-spinner", tm.waitFor(`[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Loading the teams, users and bots of acme…`))
+	// Taken as soon as it shows: the spinner is gone 300 ms later.
+	cfgDocScreen(t, "spinner", docScreen(tm.waitFor(`(?s)Assignee type: Bot.*[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Loading the teams, users and bots of acme…`)))
 	s := tm.waitFor(`(?s)Bot\n.*Feedback survey \(607f1f77bcf86cd799439013\).*Returns flow \(607f1f77bcf86cd799439011\).*bot operator.*Type it yourself`)
-	cfgCapture(t, "5-bot", s)
+	_ = s
+	cfgDoc(t, cfgDocCols, cfgDocRows, "bot", tm)
 	tm.typeKeys("/", "Ret")
 	tm.waitFor(`> Returns flow`)
 	tm.typeKeys(cfgEnter)
@@ -386,7 +335,7 @@ func TestConfigurePTYAccessible(t *testing.T) {
 	// Line prompts (HANDOFF_ACCESSIBLE=1): the answers typed ahead all at
 	// once, as a screen reader user pasting them would.
 	w := newCfgWorld(t)
-	tm := w.start(t, []string{"HANDOFF_ACCESSIBLE=1"}, "configure", "to-maria")
+	tm := w.startSized(t, cfgDocCols, cfgDocRows, []string{"HANDOFF_ACCESSIBLE=1"}, "configure", "to-maria")
 	tm.waitFor(`Intent: when should the AI agent hand over\?`)
 	tm.typeKeys("The customer asks to talk to Maria about an enterprise contract.\r" +
 		"\r" + // account: the default (acme)
@@ -404,8 +353,8 @@ func TestConfigurePTYAccessible(t *testing.T) {
 		t.Fatalf("saved %+v", a)
 	}
 	s := tm.screen()
-	cfgCapture(t, "7-accessible", s)
-	if strings.Contains(s, "\x1b[") || !strings.Contains(s, "Enter a number between 1 and 3") {
+	cfgDoc(t, cfgDocCols, cfgDocRows, "accessible", tm)
+	if strings.Contains(s, "\x1b[") || !strings.Contains(tm.output(), "Enter a number between 1 and 3") {
 		t.Errorf("not line prompts:\n%s", s)
 	}
 }
