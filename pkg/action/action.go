@@ -19,6 +19,10 @@ type Action struct {
 	Intent   string   `yaml:"intent" json:"intent"`
 	Account  string   `yaml:"account" json:"account"`
 	Assignee Assignee `yaml:"assignee" json:"assignee"`
+
+	// The optional sections (fallback, status, context, message); nil when
+	// the file has none. See extras.go.
+	*Extras `yaml:",inline" json:",omitempty"`
 }
 
 // Assignee is the team, user or bot that takes the conversation.

@@ -22,10 +22,11 @@ func Render(a *Action) ([]byte, error) {
 	b.WriteString("account: " + renderScalar(a.Account, 0, 0) + "\n")
 	b.WriteString("assignee:\n")
 	b.WriteString(renderAssignee(a.Assignee, 2))
+	b.WriteString(renderExtras(a.Extras))
 	out := b.Bytes()
 	// Never write what does not read back as the same action.
 	d, diags := Parse("", out)
-	if HasErrors(diags) || d.Action == nil || *d.Action != *a {
+	if HasErrors(diags) || d.Action == nil || !d.Action.Equal(a) {
 		return nil, fmt.Errorf("internal error: the rendered action does not read back the same")
 	}
 	return out, nil
@@ -176,6 +177,11 @@ func (e *Editor) SetAssignee(a Assignee) error {
 		return err
 	}
 	want := e.Action()
+	for i, f := range want.Ext().Fallback {
+		if sameAssignee(f, a) {
+			return fieldErr("assignee", RuleFallbackDuplicate, "%s is already fallback %d of this action: remove it from fallback first, or pick another assignee", a.Describe(), i+1)
+		}
+	}
 	want.Assignee = a
 	before := e.src
 	if err := e.setAssigneeInPlace(a); err == nil && e.reads(want) {
@@ -206,7 +212,7 @@ func (e *Editor) reads(want Action) bool {
 			return false
 		}
 	}
-	return d.Action != nil && *d.Action == want
+	return d.Action != nil && d.Action.Equal(&want)
 }
 
 func (e *Editor) nl() string {

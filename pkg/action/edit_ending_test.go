@@ -111,7 +111,7 @@ func TestEditKeepsEndOfFile(t *testing.T) {
 						t.Fatalf("%s: mixed line endings: %q", s.name, got)
 					}
 					d, diags := Parse("ending.yaml", []byte(got))
-					if HasErrors(diags) || d.Action == nil || *d.Action != want {
+					if HasErrors(diags) || d.Action == nil || !d.Action.Equal(&want) {
 						t.Fatalf("%s: reads back as %+v %v, want %+v\n%s", s.name, d.Action, diags, want, got)
 					}
 					src = got

@@ -77,7 +77,7 @@ func FuzzValidate(f *testing.F) {
 			t.Fatalf("Render: %v", err)
 		}
 		d2, diags2 := Check("f.yaml", out, Options{KnownAccounts: testAccounts})
-		if HasErrors(diags2) || *d2.Action != *d.Action {
+		if HasErrors(diags2) || !d2.Action.Equal(d.Action) {
 			t.Fatalf("rendered file does not read back: %v\n%s", diags2, out)
 		}
 	})
@@ -111,7 +111,7 @@ func FuzzEdit(f *testing.F) {
 			return
 		}
 		d2, diags2 := Check("f.yaml", e.Bytes(), Options{KnownAccounts: testAccounts})
-		if HasErrors(diags2) || *d2.Action != want {
+		if HasErrors(diags2) || !d2.Action.Equal(&want) {
 			t.Fatalf("edited file: %v %+v\n%s", diags2, d2.Action, e.Bytes())
 		}
 		if before, after := finalBreaks(data), finalBreaks(e.Bytes()); before != after {

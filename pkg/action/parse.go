@@ -260,6 +260,7 @@ const (
 	kVersion
 	kBool
 	kMapping
+	kExtra // an optional section: read by readExtra (extras_parse.go)
 )
 
 type fieldSpec struct {
@@ -274,6 +275,10 @@ var topFields = []fieldSpec{
 	{"intent", kString, true},
 	{"account", kString, true},
 	{"assignee", kMapping, true},
+	{"fallback", kExtra, false},
+	{"status", kExtra, false},
+	{"context", kExtra, false},
+	{"message", kExtra, false},
 }
 
 var assigneeFields = []fieldSpec{
@@ -328,6 +333,9 @@ func (d *Document) readMapping(m *yaml.Node, prefix string, specs []fieldSpec) [
 		val := resolve(v)
 		f := field{key: k, value: val}
 		switch spec.kind {
+		case kExtra:
+			diags = append(diags, d.readExtra(path, k, val)...)
+			continue
 		case kMapping:
 			if val.Kind != yaml.MappingNode {
 				errAt(val, RuleType, "%s must be a mapping with a type and its fields, not %s", path, describeNode(val))
@@ -352,7 +360,7 @@ func (d *Document) readMapping(m *yaml.Node, prefix string, specs []fieldSpec) [
 				break
 			}
 			f.typed = true
-			d.Action.Assignee.KeepTeams = b
+			d.setBool(path, b)
 		case kString:
 			s, ok := scalarString(val)
 			if !ok {
@@ -395,11 +403,17 @@ func requiredHint(path string) string {
 	case "assignee.type":
 		return " (team, user or bot)"
 	}
+	if strings.HasPrefix(path, "fallback.") && strings.HasSuffix(path, ".type") {
+		return " (team, user or bot)"
+	}
 	return ""
 }
 
 func (d *Document) setString(path, s string) {
 	a := d.Action
+	if d.setExtraString(path, s) {
+		return
+	}
 	switch path {
 	case "name":
 		a.Name = s

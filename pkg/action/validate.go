@@ -61,12 +61,7 @@ func Validate(d *Document, opts Options) []Diagnostic {
 		if err == nil {
 			return
 		}
-		rule := RuleType
-		var fe *FieldError
-		if errors.As(err, &fe) {
-			rule = fe.Rule
-		}
-		diags = append(diags, d.diag(d.fields[path].value, SeverityError, rule, err.Error()))
+		diags = append(diags, d.diag(d.fields[path].value, SeverityError, ruleOf(err), err.Error()))
 	}
 	typed := func(path string) bool { f, ok := d.fields[path]; return ok && f.typed }
 
@@ -102,9 +97,10 @@ func Validate(d *Document, opts Options) []Diagnostic {
 		if err := CheckAssigneeType(string(a.Assignee.Type)); err != nil {
 			add("assignee.type", err)
 		} else {
-			diags = append(diags, d.validateAssignee()...)
+			diags = append(diags, d.validateAssignee("assignee", a.Assignee)...)
 		}
 	}
+	diags = append(diags, d.validateExtras()...)
 	diags = append(diags, d.otherSecrets()...)
 	return diags
 }
@@ -116,9 +112,9 @@ var belongs = map[AssigneeType][]string{
 	Bot:  {"bot_id", "bot_name"},
 }
 
-func (d *Document) validateAssignee() []Diagnostic {
+// validateAssignee checks the assignee at prefix ("assignee", "fallback.2").
+func (d *Document) validateAssignee(prefix string, a Assignee) []Diagnostic {
 	var diags []Diagnostic
-	a := d.Action.Assignee
 	add := func(path string, err error) {
 		if err != nil {
 			var fe *FieldError
@@ -126,10 +122,10 @@ func (d *Document) validateAssignee() []Diagnostic {
 			diags = append(diags, d.diag(d.fields[path].value, SeverityError, fe.Rule, err.Error()))
 		}
 	}
-	typed := func(name string) bool { f, ok := d.fields["assignee."+name]; return ok && f.typed }
+	typed := func(name string) bool { f, ok := d.fields[prefix+"."+name]; return ok && f.typed }
 	own := belongs[a.Type]
 	for _, name := range []string{"team", "keep_teams", "email", "bot_id", "bot_name"} {
-		f, ok := d.fields["assignee."+name]
+		f, ok := d.fields[prefix+"."+name]
 		if !ok || contains(own, name) {
 			continue
 		}
@@ -137,28 +133,28 @@ func (d *Document) validateAssignee() []Diagnostic {
 			fmt.Sprintf("%s does not belong to a %s assignee (a %s takes %s): remove it", name, a.Type, a.Type, takes(a.Type))))
 	}
 	need := func(name, why string) {
-		if !d.Found("assignee." + name) {
-			diags = append(diags, d.diag(d.fields["assignee"].key, SeverityError, RuleRequired,
-				fmt.Sprintf("missing required field assignee.%s: %s", name, why)))
+		if !d.Found(prefix + "." + name) {
+			diags = append(diags, d.diag(d.fields[prefix].key, SeverityError, RuleRequired,
+				fmt.Sprintf("missing required field %s.%s: %s", prefix, name, why)))
 		}
 	}
 	switch a.Type {
 	case Team:
 		need("team", "a team assignee needs the Wati team name")
 		if typed("team") {
-			add("assignee.team", CheckTeam(a.Team))
+			add(prefix+".team", CheckTeam(a.Team))
 		}
 	case User:
 		need("email", "a user assignee needs the operator's email address")
 		if typed("email") {
-			add("assignee.email", CheckEmail(a.Email))
+			add(prefix+".email", CheckEmail(a.Email))
 		}
 	case Bot:
 		if typed("bot_id") {
-			add("assignee.bot_id", CheckBotID(a.BotID))
+			add(prefix+".bot_id", CheckBotID(a.BotID))
 		}
 		if typed("bot_name") {
-			add("assignee.bot_name", CheckBotName(a.BotName))
+			add(prefix+".bot_name", CheckBotName(a.BotName))
 		}
 	}
 	return diags
