@@ -56,6 +56,11 @@ var routes = []*route{
 	{method: "GET", path: seg("api/ext/v3/contacts/{target}"), handle: (*Server).v3Contact},
 	{method: "GET", path: seg("api/ext/v3/contacts"), handle: (*Server).v3Contacts},
 	{method: "GET", path: seg("api/ext/v3/channels"), handle: (*Server).v3Channels},
+	// A whole handoff's routes (messages.go).
+	{method: "POST", path: seg("api/ext/v3/conversations/messages/text"), write: true, handle: (*Server).v3SendText},
+	{method: "POST", path: seg("api/ext/v3/messageTemplates/send"), write: true, handle: (*Server).v3SendTemplate},
+	{method: "GET", path: seg("api/ext/v3/messageTemplates"), handle: (*Server).v3Templates},
+	{method: "PUT", path: seg("api/ext/v3/contacts"), write: true, handle: (*Server).v3UpdateContacts},
 
 	// The spec's other operations: answered 404, as a route Wati does not
 	// serve, never taken for another route nor answered 405.
@@ -64,15 +69,11 @@ var routes = []*route{
 	{method: "GET", path: seg("api/ext/v3/broadcasts/{broadcast_id}"), stub: true, handle: notImplemented},
 	{method: "GET", path: seg("api/ext/v3/broadcasts/{broadcast_id}/recipients"), stub: true, handle: notImplemented},
 	{method: "POST", path: seg("api/ext/v3/contacts"), stub: true, handle: notImplemented},
-	{method: "PUT", path: seg("api/ext/v3/contacts"), stub: true, handle: notImplemented},
-	{method: "POST", path: seg("api/ext/v3/conversations/messages/text"), stub: true, handle: notImplemented},
 	{method: "POST", path: seg("api/ext/v3/conversations/messages/file"), stub: true, handle: notImplemented},
 	{method: "POST", path: seg("api/ext/v3/conversations/messages/fileViaUrl"), stub: true, handle: notImplemented},
 	{method: "POST", path: seg("api/ext/v3/conversations/messages/interactive"), stub: true, handle: notImplemented},
 	{method: "GET", path: seg("api/ext/v3/conversations/messages/file/{message_id}"), stub: true, handle: notImplemented},
-	{method: "GET", path: seg("api/ext/v3/messageTemplates"), stub: true, handle: notImplemented},
 	{method: "GET", path: seg("api/ext/v3/messageTemplates/{template_id}"), stub: true, handle: notImplemented},
-	{method: "POST", path: seg("api/ext/v3/messageTemplates/send"), stub: true, handle: notImplemented},
 	{method: "POST", path: seg("api/ext/v3/messageTemplates/schedule"), stub: true, handle: notImplemented},
 
 	{method: "POST", path: seg("api/v1/assignOperator"), v1: true, write: true, scopes: scopesV1Conv, handle: (*Server).v1AssignOperator},

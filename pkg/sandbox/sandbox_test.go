@@ -330,7 +330,7 @@ func TestStateJSONOneContactPerLine(t *testing.T) {
 	if err := json.Unmarshal([]byte(a.body), &st); err != nil {
 		t.Fatalf("state is not JSON: %v\n%s", err, a.body)
 	}
-	if len(st.Contacts) != 5 || st.ChatbotStarts["14155552671"] != 1 {
+	if len(st.Contacts) != 6 || st.ChatbotStarts["14155552671"] != 1 {
 		t.Fatalf("state %+v", st)
 	}
 	line := regexp.MustCompile(`(?m)^    \{"wa_id":"14155552671".*"chatbot_starts":1\}\]\},?$`)
@@ -482,8 +482,8 @@ func TestGenerateContacts(t *testing.T) {
 		t.Fatalf("contact 250 exists: %d", a.status)
 	}
 	a := send(t, s, "GET", v3+"/contacts?page_number=3&page_size=100", "", "", auth)
-	if n := strings.Count(a.body, `"wa_id"`); n != 55 { // 5 seeded + 250 generated = 255
-		t.Fatalf("page 3 has %d contacts, want 55", n)
+	if n := strings.Count(a.body, `"wa_id"`); n != 56 { // 6 seeded + 250 generated = 256
+		t.Fatalf("page 3 has %d contacts, want 56", n)
 	}
 }
 

@@ -25,6 +25,7 @@ type Seed struct {
 	Channels  []SeedChannel  `yaml:"channels"`
 	Tokens    []SeedToken    `yaml:"tokens"`
 	Contacts  []SeedContact  `yaml:"contacts"`
+	Templates []SeedTemplate `yaml:"templates"`
 }
 
 type SeedOperator struct {
@@ -36,6 +37,9 @@ type SeedChatbot struct {
 	ID      string `yaml:"id"`
 	Name    string `yaml:"name"`
 	Created string `yaml:"created"`
+	// RequiresPlan, when set, makes starting it a 403 naming that plan
+	// (Wati's chatbot routes are "Pro plan").
+	RequiresPlan string `yaml:"requires_plan"`
 }
 
 type SeedChannel struct {
@@ -74,6 +78,9 @@ type SeedConversation struct {
 	Status   string        `yaml:"status"`
 	Assignee *Assignee     `yaml:"assignee"`
 	Messages []SeedMessage `yaml:"messages"`
+	// Window is the 24-hour customer service window: open (default) or
+	// closed (a session text is refused; a template is accepted).
+	Window string `yaml:"window"`
 }
 
 type SeedMessage struct {
@@ -259,5 +266,6 @@ func (s *Seed) check() error {
 			}
 		}
 	}
+	errs = append(errs, s.checkExtras()...)
 	return errors.Join(errs...)
 }

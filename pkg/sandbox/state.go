@@ -20,6 +20,7 @@ type ContactState struct {
 	WaID          string              `json:"wa_id"`
 	Name          string              `json:"name"`
 	Teams         []string            `json:"teams"`
+	CustomParams  []SeedParam         `json:"custom_params,omitempty"`
 	Conversations []ConversationState `json:"conversations"`
 }
 
@@ -30,6 +31,9 @@ type ConversationState struct {
 	Status        string    `json:"status"`
 	Assignee      *Assignee `json:"assignee"` // nil: unassigned
 	ChatbotStarts int       `json:"chatbot_starts"`
+	Window        string    `json:"window,omitempty"`         // "closed" when the 24-hour window is
+	TextsSent     int       `json:"texts_sent,omitempty"`     // session messages sent through the API
+	TemplatesSent int       `json:"templates_sent,omitempty"` // templates sent through the API
 }
 
 // State returns a snapshot; with phones, only those contacts.
@@ -39,14 +43,20 @@ func (s *Server) State(phones ...string) State {
 	s.ws.settleAll()
 	st := State{Contacts: []ContactState{}, ChatbotStarts: map[string]int{}}
 	add := func(c *contact) {
-		cs := ContactState{WaID: c.phone, Name: c.name, Teams: append([]string{}, c.teams...), Conversations: []ConversationState{}}
+		cs := ContactState{WaID: c.phone, Name: c.name, Teams: append([]string{}, c.teams...), Conversations: []ConversationState{},
+			CustomParams: append([]SeedParam(nil), c.params...)}
 		for _, v := range c.convs {
 			var a *Assignee
 			if v.assignee != nil {
 				cp := *v.assignee
 				a = &cp
 			}
-			cs.Conversations = append(cs.Conversations, ConversationState{ID: v.id, Channel: v.channel.Name, Status: v.status, Assignee: a, ChatbotStarts: v.starts})
+			cv := ConversationState{ID: v.id, Channel: v.channel.Name, Status: v.status, Assignee: a, ChatbotStarts: v.starts,
+				TextsSent: v.texts, TemplatesSent: v.tmpls}
+			if v.closed {
+				cv.Window = "closed"
+			}
+			cs.Conversations = append(cs.Conversations, cv)
 			if v.starts > 0 {
 				st.ChatbotStarts[c.phone] += v.starts
 			}

@@ -72,6 +72,9 @@ type conversation struct {
 	starts   int
 	messages []message // oldest first
 	pending  *pendingReply
+	closed   bool // the 24-hour window is closed
+	texts    int  // session messages sent through the API
+	tmpls    int  // templates sent through the API
 }
 
 // workspace is the sandbox's state; Server guards it with a mutex.
@@ -88,6 +91,8 @@ type workspace struct {
 	byID      map[string]*contact
 	convByID  map[string]*conversation
 	tokens    map[string][]string // extra tokens → scopes
+	templates []*template
+	planBots  map[string]string // chatbot id → the plan it needs
 	msgSeq    int
 	now       func() time.Time
 	replies   *replies // human replies after an assignment (replies.go)
@@ -173,6 +178,7 @@ func newWorkspace(s *Seed, generate int, now func() time.Time) (*workspace, erro
 		}
 		ws.addContact(c)
 	}
+	ws.seedExtras(s)
 	if generate > 0 {
 		if len(ws.channels) == 0 {
 			return nil, fmt.Errorf("--generate-contacts needs at least one channel in the seed")
@@ -420,6 +426,9 @@ func (ws *workspace) startChatbot(v *conversation, id string) *failure {
 	b := ws.botByID[id]
 	if b == nil {
 		return fail(http.StatusNotFound, "Chatbot %s not found", id)
+	}
+	if plan := ws.planBots[id]; plan != "" {
+		return fail(http.StatusForbidden, "Chatbot %s needs the %s plan: upgrade the workspace's plan to start it", b.Name, plan)
 	}
 	now := ws.now()
 	ws.settle(v, now)

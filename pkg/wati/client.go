@@ -263,6 +263,16 @@ type call struct {
 	body   any        // marshalled to JSON when non-nil
 	write  bool       // held back by dry-run
 	once   bool       // not idempotent: resent only when surely never sent
+	// unknown says what may or may not have happened when a once call
+	// gets no answer ("" = a chatbot start).
+	unknown string
+}
+
+func (cl call) unknownText() string {
+	if cl.unknown != "" {
+		return cl.unknown
+	}
+	return "the chatbot may or may not have started"
 }
 
 func (c *Client) urlFor(path string, q url.Values) string {

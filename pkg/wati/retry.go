@@ -133,7 +133,7 @@ func (c *Client) attempt(ctx context.Context, cl call, fullURL string, hdr http.
 		}
 		if cl.once {
 			base.Kind = KindOutcomeUnknown
-			base.Msg = "no answer (" + rec.Error + "); the chatbot may or may not have started"
+			base.Msg = "no answer (" + rec.Error + "); " + cl.unknownText()
 			return nil, base
 		}
 		base.Kind = KindUnavailable
@@ -168,7 +168,7 @@ func (c *Client) attempt(ctx context.Context, cl call, fullURL string, hdr http.
 			if base.Msg == "" {
 				base.Msg = http.StatusText(status)
 			}
-			base.Msg += "; the chatbot may or may not have started"
+			base.Msg += "; " + cl.unknownText()
 			return nil, base
 		}
 		base.Kind = KindUnavailable

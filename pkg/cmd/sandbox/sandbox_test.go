@@ -83,7 +83,7 @@ func TestRunServesAndStops(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &b); err != nil {
 		t.Fatalf("banner %q: %v", out.String(), err)
 	}
-	if b.URL != srv.URL() || b.Token != "tok-1" || b.TenantID != "7" || b.Contacts != 8 ||
+	if b.URL != srv.URL() || b.Token != "tok-1" || b.TenantID != "7" || b.Contacts != 9 ||
 		b.AccountAdd != "echo tok-1 | handoff account add sandbox --endpoint "+srv.URL()+" --with-token" ||
 		!strings.Contains(b.AccountAddV1, "--api v1 --tenant-id 7 --with-token") {
 		t.Fatalf("banner %+v", b)
