@@ -16,6 +16,9 @@ const (
 	NotFound    = 5
 	Unavailable = 6
 	Unknown     = 7
+	// Partial: handed off, but a later step (message, context, status)
+	// failed or its outcome is unknown.
+	Partial = 8
 	Cancel      = 130
 	Human       = 10 // handoff status: a human holds the conversation, do not reply (0: the bot does)
 )

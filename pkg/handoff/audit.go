@@ -34,6 +34,31 @@ type AuditRecord struct {
 	Note       string    `json:"note,omitempty"`
 	PID        int       `json:"pid,omitempty"`
 	Kind       string    `json:"kind,omitempty"` // as Result.Kind (operator, teams, chatbot, bot-operator), or release
+	// A whole handoff: each step's outcome, the assignees tried, the Wati calls made.
+	Steps []AuditStep       `json:"steps,omitempty"`
+	Tried []AssigneeTry     `json:"assignees_tried,omitempty"`
+	Calls int               `json:"calls,omitempty"`
+	Vars  map[string]string `json:"vars,omitempty"`
+}
+
+// AuditStep is one step of a handoff as the audit log keeps it (without
+// the requests).
+type AuditStep struct {
+	Step    string `json:"step"`
+	Outcome string `json:"outcome"`
+	Detail  string `json:"detail,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+func auditSteps(steps []StepResult) []AuditStep {
+	if len(steps) == 0 {
+		return nil
+	}
+	out := make([]AuditStep, len(steps))
+	for i, s := range steps {
+		out[i] = AuditStep{Step: s.Step, Outcome: s.Outcome, Detail: s.Detail, Error: s.Error}
+	}
+	return out
 }
 
 func recordOf(r Result, source, note string) AuditRecord {
@@ -54,6 +79,9 @@ func recordOf(r Result, source, note string) AuditRecord {
 		Kind:       r.Kind,
 		Note:       note,
 		PID:        os.Getpid(),
+		Steps:      auditSteps(r.Steps),
+		Tried:      r.Tried,
+		Calls:      r.Calls,
 	}
 }
 

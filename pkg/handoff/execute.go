@@ -27,6 +27,10 @@ type Request struct {
 	KeepTeams bool
 	Source    string // audit: "assign", "mcp", ...
 	Note      string // audit: free text
+	// Vars are placeholder values: reason, summary, name (MCP arguments, --var).
+	Vars Vars
+	// Guard keeps non-idempotent steps from being sent twice (nil: none).
+	Guard Guard
 }
 
 // AccountFor is the account a request runs against: the override when
@@ -84,6 +88,8 @@ func Execute(ctx context.Context, d Deps, req Request) Result {
 		Audit:     d.Audit,
 		Source:    req.Source,
 		Note:      req.Note,
+		Vars:      req.Vars,
+		Guard:     req.Guard,
 	}
 	return r.Run(ctx, t)
 }

@@ -54,16 +54,33 @@ type Result struct {
 	// Warnings are things the user should know that did not stop the handoff.
 	Warnings []string `json:"warnings,omitempty"`
 
+	// Steps are the steps of the action, in the order they ran: assign,
+	// then status, context and message when the file has them.
+	Steps []StepResult `json:"steps,omitempty"`
+	// Tried lists the assignees tried when the action has fallbacks: which
+	// one took the conversation, and why the ones before could not.
+	Tried []AssigneeTry `json:"assignees_tried,omitempty"`
+	// Calls is how many requests were sent to Wati (every attempt counts
+	// against the monthly quota); in a dry run, the reads it sent.
+	Calls int `json:"calls"`
+	// PlannedCalls is, in a dry run, how many calls the handoff would make
+	// (the reads sent plus the writes shown).
+	PlannedCalls int `json:"planned_calls,omitempty"`
+
 	// teamsUnknown: the contact's current teams could not be read, so
 	// the message must not claim it has no other team.
 	teamsUnknown bool
 }
 
 // ExitCode is the process exit code this result maps to (design.md):
-// 0 when it succeeded or was a dry run, else the code of its error.
+// 0 when it succeeded or was a dry run, 8 when it was handed off but a
+// later step failed, else the code of its error.
 func (r Result) ExitCode() int {
 	if r.OK {
 		return 0
+	}
+	if r.Outcome == OutcomePartial {
+		return exitcode.Partial
 	}
 	return exitCodeOf(r.Err)
 }
@@ -80,7 +97,17 @@ func (r Result) Message() string {
 	if r.Kind == "teams" && len(r.Teams) > 1 {
 		kept = " (teams now " + strings.Join(r.Teams, ", ") + ")"
 	}
+	msg := r.baseMessage(who, replaced, kept)
+	if extra := r.stepsMessage(); extra != "" {
+		msg += " " + extra
+	}
+	return msg
+}
+
+func (r Result) baseMessage(who, replaced, kept string) string {
 	switch r.Outcome {
+	case OutcomePartial:
+		return fmt.Sprintf("Partly done: %s was assigned to %s, and %s owns the conversation now (the AI agent must stop replying to it), but %s.", r.Target, who, who, stepProblem(r.Steps))
 	case OutcomeAssigned:
 		switch r.Kind {
 		case "chatbot":
@@ -136,6 +163,13 @@ type Runner struct {
 	// Note is free text recorded in the audit log (for example the reason
 	// an agent gave).
 	Note string
+
+	// Vars are placeholder values given by the caller (reason, summary, name).
+	Vars Vars
+	// Guard, when set, keeps non-idempotent steps from being sent twice.
+	Guard Guard
+	// Now is the clock ({{now}}); nil = time.Now.
+	Now func() time.Time
 }
 
 // Run hands one conversation off: it performs design.md's mapping (user →
@@ -155,17 +189,28 @@ func (r *Runner) Run(ctx context.Context, t wati.Target) Result {
 		Kind:     kindOf(a),
 	}
 	rctx, recorded := wati.RecordRequests(ctx)
-	err := r.perform(rctx, t, &res)
+	err := r.runSteps(rctx, t, &res)
 	res.DurationMS = time.Since(start).Milliseconds()
 	res.Requests = recorded()
 	if res.Requests == nil {
 		res.Requests = []wati.Request{}
 	}
+	res.Calls = sentCalls(res.Requests)
+	if r.DryRun {
+		res.PlannedCalls = len(res.Requests)
+	}
+	if !r.Action.HasExtras() {
+		res.Steps = nil // a plain action's result stays as it was
+	}
 	r.finish(&res, err)
 	if r.Audit != nil && !r.DryRun {
 		// The audit log is best effort: a full disk must not turn a
 		// handoff that happened into one reported as failed.
-		if aerr := r.Audit.Append(recordOf(res, r.Source, r.Note)); aerr != nil {
+		rec := recordOf(res, r.Source, r.Note)
+		if len(r.Vars) > 0 {
+			rec.Vars = r.Vars
+		}
+		if aerr := r.Audit.Append(rec); aerr != nil {
 			res.Warnings = append(res.Warnings, "audit log: "+aerr.Error())
 		}
 	}
@@ -176,6 +221,9 @@ func (r *Runner) finish(res *Result, err error) {
 	switch {
 	case err == nil && r.DryRun:
 		res.OK, res.Outcome = true, OutcomeDryRun
+	case err == nil && partial(res.Steps):
+		res.Outcome, res.Reason = OutcomePartial, "partial"
+		res.Error = stepProblem(res.Steps)
 	case err == nil:
 		res.OK, res.Outcome = true, OutcomeAssigned
 	default:
@@ -216,50 +264,39 @@ func targetUse(a action.Assignee) wati.Use {
 	return wati.UseConversation
 }
 
-func (r *Runner) keepTeams() bool { return r.KeepTeams || r.Action.Assignee.KeepTeams }
-
-func (r *Runner) perform(ctx context.Context, t wati.Target, res *Result) error {
-	a := r.Action.Assignee
-	c := r.Client
-	// Team and chatbot handoffs name the contact, never a conversation id
-	// (Wati's spec): refused before anything is sent, as a bad target.
-	if err := t.For(targetUse(a)); err != nil {
-		return &usageError{err}
-	}
-	switch a.Type {
-	case action.User:
-		email := a.Email
-		return c.AssignOperator(ctx, t, &email)
-	case action.Bot:
-		if a.BotID != "" {
-			return c.StartChatbot(ctx, t, a.BotID)
-		}
-		return c.AssignOperator(ctx, t, nil)
-	case action.Team:
-		return r.assignTeam(ctx, t, res)
-	}
-	return &configError{fmt.Errorf("action %q: unknown assignee type %q", r.Action.Name, a.Type)}
-}
-
-// assignTeam reads the contact's teams first: with keep-teams they are sent
-// along with the new one; without, the result names the ones replaced.
-func (r *Runner) assignTeam(ctx context.Context, t wati.Target, res *Result) error {
-	team := r.Action.Assignee.Team
-	keep := r.keepTeams()
-	var current []string
+// assignTeamAs reads the contact's teams first: with keep-teams they are
+// sent along with the new one; without, the result names the ones replaced.
+// got receives the contact read (nil when it could not be read).
+func (r *Runner) assignTeamAs(ctx context.Context, t wati.Target, a action.Assignee, res *Result, got func(*wati.Contact)) error {
 	contact, err := r.Client.GetContact(ctx, t)
 	switch {
 	case err == nil && contact != nil:
-		current = contact.Teams
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case keep:
+	case r.KeepTeams || a.KeepTeams:
 		return fmt.Errorf("reading the contact's teams to keep them: %w", err)
 	case exitCodeOf(err) == exitcode.NotFound:
 		return err
 	default:
+		contact = nil
 		res.Warnings = append(res.Warnings, "could not read the contact's current teams, so the ones replaced are not known: "+err.Error())
 		res.teamsUnknown = true
+	}
+	if got != nil {
+		got(contact)
+	}
+	return r.assignTeamWith(ctx, t, a, res, contact)
+}
+
+// assignTeamWith sends the team set, given the contact as read (nil: unknown).
+func (r *Runner) assignTeamWith(ctx context.Context, t wati.Target, a action.Assignee, res *Result, contact *wati.Contact) error {
+	team := a.Team
+	keep := r.KeepTeams || a.KeepTeams
+	var current []string
+	if contact != nil {
+		current = contact.Teams
+	} else if keep {
+		return errors.New("reading the contact's teams to keep them: the contact could not be read")
 	}
 	teams := []string{team}
 	for _, old := range current {

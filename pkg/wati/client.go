@@ -207,20 +207,22 @@ func (c *Client) Requests() []Request {
 type recorderKey struct{}
 
 type recorder struct {
-	mu   sync.Mutex
-	reqs []Request
+	mu     sync.Mutex
+	reqs   []Request
+	parent *recorder // an enclosing RecordRequests also collects them
 }
 
 // RecordRequests returns a context under which every request a Client
 // records is also collected, and a function returning what was collected.
 // Use one per handoff, so that concurrent handoffs on one client keep their
-// requests apart:
+// requests apart (nested ones, one per step, also feed the enclosing one):
 //
 //	ctx, reqs := wati.RecordRequests(ctx)
 //	err := c.AssignOperator(ctx, t, &email)
 //	result.Requests = reqs()
 func RecordRequests(ctx context.Context) (context.Context, func() []Request) {
-	r := &recorder{}
+	parent, _ := ctx.Value(recorderKey{}).(*recorder)
+	r := &recorder{parent: parent}
 	return context.WithValue(ctx, recorderKey{}, r), func() []Request {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -237,7 +239,8 @@ func (c *Client) record(ctx context.Context, r Request) {
 	}
 	c.reqs = append(c.reqs, r)
 	c.mu.Unlock()
-	if rec, ok := ctx.Value(recorderKey{}).(*recorder); ok {
+	rec, _ := ctx.Value(recorderKey{}).(*recorder)
+	for ; rec != nil; rec = rec.parent {
 		rec.mu.Lock()
 		rec.reqs = append(rec.reqs, r)
 		rec.mu.Unlock()
