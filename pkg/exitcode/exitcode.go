@@ -19,8 +19,8 @@ const (
 	// Partial: handed off, but a later step (message, context, status)
 	// failed or its outcome is unknown.
 	Partial = 8
-	Cancel      = 130
-	Human       = 10 // handoff status: a human holds the conversation, do not reply (0: the bot does)
+	Cancel  = 130
+	Human   = 10 // handoff status: a human holds the conversation, do not reply (0: the bot does)
 )
 
 // Error is an error with the exit code it maps to and a hint saying what

@@ -32,17 +32,17 @@ const OutcomePartial = "partial"
 
 // Step outcomes.
 const (
-	StepDone    = "done"     // status set, params written
-	StepSent    = "sent"     // message: a text or a template was accepted
-	StepSkipped = "skipped"  // nothing to do (window closed and no template, already sent)
-	StepFailed  = "failed"   // Wati refused it
-	StepUnknown = "unknown"  // sent, answer lost
-	StepDryRun  = "dry-run"  // shown, not sent
-	StepNotRun  = "not-run"  // an earlier step failed, or cancelled
-	StepTook    = "took"     // assign: this assignee took the conversation
-	StepCannot  = "cannot"   // assign: this assignee cannot take it; the next is tried
-	StepGaveUp  = "gave-up"  // assign: failed in a way no fallback can help
-	stepPlanned = "planned"  // internal: not yet run
+	StepDone    = "done"    // status set, params written
+	StepSent    = "sent"    // message: a text or a template was accepted
+	StepSkipped = "skipped" // nothing to do (window closed and no template, already sent)
+	StepFailed  = "failed"  // Wati refused it
+	StepUnknown = "unknown" // sent, answer lost
+	StepDryRun  = "dry-run" // shown, not sent
+	StepNotRun  = "not-run" // an earlier step failed, or cancelled
+	StepTook    = "took"    // assign: this assignee took the conversation
+	StepCannot  = "cannot"  // assign: this assignee cannot take it; the next is tried
+	StepGaveUp  = "gave-up" // assign: failed in a way no fallback can help
+	stepPlanned = "planned" // internal: not yet run
 )
 
 // StepResult is one step of a handoff.
