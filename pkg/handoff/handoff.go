@@ -98,7 +98,7 @@ func (r Result) Message() string {
 		kept = " (teams now " + strings.Join(r.Teams, ", ") + ")"
 	}
 	msg := r.baseMessage(who, replaced, kept)
-	if extra := r.stepsMessage(); extra != "" {
+	if extra := r.StepsSummary(); extra != "" {
 		msg += " " + extra
 	}
 	return msg

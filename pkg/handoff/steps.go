@@ -453,9 +453,9 @@ func stepProblem(steps []StepResult) string {
 	return strings.Join(parts, "; ")
 }
 
-// stepsMessage says, after the main sentence, what the optional sections
+// StepsSummary says, after the main sentence, what the optional sections
 // did and how many Wati calls the handoff made.
-func (r Result) stepsMessage() string {
+func (r Result) StepsSummary() string {
 	var parts []string
 	if len(r.Tried) > 1 {
 		var not []string

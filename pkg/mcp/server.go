@@ -29,6 +29,8 @@ type Call struct {
 	Action       *action.Action
 	Conversation string // as the agent gave it; the runner parses it
 	Note         string // for the audit log and the result; Wati has no note API
+	Reason       string // {{reason}}: why it is handed off
+	Summary      string // {{summary}}: what the conversation was about
 	DryRun       bool
 }
 
@@ -240,11 +242,13 @@ func fingerprint(a *action.Action, readOnly bool) string {
 type args struct {
 	Conversation string `json:"conversation"`
 	Note         string `json:"note"`
+	Reason       string `json:"reason"`
+	Summary      string `json:"summary"`
 }
 
 // parseArgs checks the arguments against the input schema, with messages an
 // agent can act on.
-func (s *Server) parseArgs(raw json.RawMessage) (args, error) {
+func (s *Server) parseArgs(act *action.Action, raw json.RawMessage) (args, error) {
 	var a args
 	var m map[string]any
 	if len(raw) == 0 || string(raw) == "null" {
@@ -254,13 +258,19 @@ func (s *Server) parseArgs(raw json.RawMessage) (args, error) {
 	}
 	var unknown []string
 	for k := range m {
-		if k != "conversation" && k != "note" {
+		if k != "conversation" && k != "note" && !((k == "reason" || k == "summary") && act != nil && act.Uses(k)) {
 			unknown = append(unknown, k)
 		}
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
-		return a, fmt.Errorf("unknown argument %q: this tool takes only conversation (required) and note", unknown[0])
+		takes := "conversation (required) and note"
+		if act != nil && act.Uses("reason") && act.Uses("summary") {
+			takes = "conversation, reason and summary (required) and note"
+		} else if act != nil && (act.Uses("reason") || act.Uses("summary")) {
+			takes = "conversation and " + map[bool]string{true: "reason", false: "summary"}[act.Uses("reason")] + " (required) and note"
+		}
+		return a, fmt.Errorf("unknown argument %q: this tool takes only %s", unknown[0], takes)
 	}
 	v, ok := m["conversation"]
 	if !ok {
@@ -286,8 +296,38 @@ func (s *Server) parseArgs(raw json.RawMessage) (args, error) {
 		}
 		a.Note = strings.TrimSpace(n)
 	}
+	for _, f := range []struct {
+		name string
+		max  int
+		dst  *string
+	}{{"reason", MaxReasonLength, &a.Reason}, {"summary", MaxSummaryLength, &a.Summary}} {
+		if act == nil || !act.Uses(f.name) {
+			continue
+		}
+		v, ok := m[f.name]
+		if !ok {
+			return a, fmt.Errorf("missing argument %s: this action writes it for the person taking over; give it in a sentence", f.name)
+		}
+		str, ok := v.(string)
+		if !ok {
+			return a, fmt.Errorf("%s must be a string", f.name)
+		}
+		if n := len([]rune(str)); n > f.max {
+			return a, fmt.Errorf("%s is too long (%d characters, at most %d)", f.name, n, f.max)
+		}
+		if strings.TrimSpace(str) == "" {
+			return a, fmt.Errorf("%s is empty: this action writes it for the person taking over; give it in a sentence", f.name)
+		}
+		*f.dst = strings.TrimSpace(str)
+	}
 	// The schema is the contract; the checks above only word its errors.
-	if err := s.schema.Validate(m); err != nil {
+	schema := s.schema
+	if act != nil && (act.Uses("reason") || act.Uses("summary")) {
+		if rs, err := InputSchemaFor(act).Resolve(nil); err == nil {
+			schema = rs
+		}
+	}
+	if err := schema.Validate(m); err != nil {
 		// Never reached by the checks above; cut so that no argument is
 		// echoed at length.
 		return a, fmt.Errorf("invalid arguments: %s", cut(err.Error(), 200))
@@ -314,18 +354,18 @@ func (s *Server) handler(a *action.Action) sdk.ToolHandler {
 		if req != nil && req.Params != nil {
 			raw = req.Params.Arguments
 		}
-		in, perr := s.parseArgs(raw)
+		in, perr := s.parseArgs(a, raw)
 		if perr != nil {
 			out.Outcome, out.Error = "failed", perr.Error()
 			out.Summary = "Not called: " + perr.Error() + ". Nothing was sent to Wati; call the tool again with valid arguments."
 			return result(out), nil
 		}
-		r := s.opts.Runner.Run(ctx, Call{Action: a, Conversation: in.Conversation, Note: in.Note, DryRun: s.opts.ReadOnly})
+		r := s.opts.Runner.Run(ctx, Call{Action: a, Conversation: in.Conversation, Note: in.Note, Reason: in.Reason, Summary: in.Summary, DryRun: s.opts.ReadOnly})
 		out.Result = fill(r, a, in.Conversation)
 		out.Note = in.Note
 		out.Hint = hintOf(r.Err)
 		out.Summary = summary(a, out)
-		if !out.OK && out.Outcome != "failed" && out.Outcome != "unknown" {
+		if !out.OK && out.Outcome != "failed" && out.Outcome != "unknown" && out.Outcome != handoff.OutcomePartial {
 			out.Outcome = "failed"
 		}
 		return result(out), nil
@@ -375,7 +415,7 @@ func result(out Output) *sdk.CallToolResult {
 	if out.Hint != "" {
 		text += "\nFor the people running this server: " + out.Hint
 	}
-	return ToolResult(text, out, !out.OK)
+	return ToolResult(text, out, !out.OK && out.Outcome != handoff.OutcomePartial) // partial: handed off, the agent must stop
 }
 
 // ToolResult is a tool's answer: the text for the agent, then (as MCP
@@ -417,6 +457,12 @@ func summary(a *action.Action, out Output) string {
 		if len(out.Replaced) > 0 {
 			fmt.Fprintf(&b, " The contact was removed from its other teams: %s.", strings.Join(out.Replaced, ", "))
 		}
+		if a.HasExtras() {
+			b.WriteString(" " + out.Result.StepsSummary())
+			if a.Ext().Message != nil && !chatbot {
+				b.WriteString(" Do not call this tool again for this conversation: the customer has been told already.")
+			}
+		}
 		return b.String()
 	case "dry-run":
 		// A dry run sends reads (a team action reads the contact's teams)
@@ -438,6 +484,8 @@ func summary(a *action.Action, out Output) string {
 			s += " To show what would change, it read: " + strings.Join(reads, "; ") + "."
 		}
 		return s
+	case handoff.OutcomePartial:
+		return fmt.Sprintf("Handed off, with a problem: conversation %s now belongs to %s (Wati account %s), so stop replying to this customer: %s carries on in the same chat. But %s. Do not call this tool again for this conversation; a person should check it in Wati.", out.Target, who, out.Account, who, out.Error)
 	case "unknown":
 		return "Outcome unknown: " + out.Error + ". The request may have reached Wati. Do not call this tool again for this conversation; tell the customer a person will follow up, and let a person check the conversation in Wati."
 	}

@@ -326,7 +326,7 @@ func TestParseArgsAgreesWithSchema(t *testing.T) {
 		`{"conversation":1}`, `{"conversation":"1","x":1}`, `{"conversation":"1","note":null}`, `null`,
 		`{"conversation":"` + strings.Repeat("1", 201) + `"}`,
 	} {
-		_, perr := s.parseArgs(json.RawMessage(raw))
+		_, perr := s.parseArgs(nil, json.RawMessage(raw))
 		var v any
 		_ = json.Unmarshal([]byte(raw), &v)
 		if v == nil {

@@ -32,19 +32,52 @@ const (
 		"log and returned in the result. Do not put secrets or payment data in it."
 )
 
-// InputSchema is the arguments of every handoff tool:
+// MaxReasonLength and MaxSummaryLength bound the reason and summary
+// arguments (they may be written to a contact custom param: Wati values
+// stay short).
+const (
+	MaxReasonLength  = 300
+	MaxSummaryLength = 1000
+)
+
+const (
+	reasonDescription = "Why the conversation is handed over, in one short sentence a person taking over understands " +
+		"(\"disputes the charge of order 1042\"). This action writes it to the contact in Wati (and may use it in the " +
+		"message the customer gets), so no secrets or payment data."
+	summaryDescription = "What the conversation was about so far, in two or three sentences, so the person taking over " +
+		"does not have to ask the customer again. This action puts it in what it writes to Wati; no secrets or payment data."
+)
+
+// InputSchema is the arguments of a plain handoff tool:
 // {conversation: string, note?: string}, nothing else.
-func InputSchema() *jsonschema.Schema {
-	return &jsonschema.Schema{
+func InputSchema() *jsonschema.Schema { return InputSchemaFor(nil) }
+
+// InputSchemaFor is the arguments of one action's tool: conversation and
+// note, plus reason and summary (required) when the action's file uses
+// {{reason}} or {{summary}} in its context params or message.
+func InputSchemaFor(a *action.Action) *jsonschema.Schema {
+	s := &jsonschema.Schema{
 		Type: "object",
 		Properties: map[string]*jsonschema.Schema{
 			"conversation": {Type: "string", Description: conversationDescription, MinLength: jsonschema.Ptr(1), MaxLength: jsonschema.Ptr(MaxConversationLength)},
 			"note":         {Type: "string", Description: noteDescription, MaxLength: jsonschema.Ptr(MaxNoteLength)},
 		},
-		PropertyOrder:        []string{"conversation", "note"},
+		PropertyOrder:        []string{"conversation"},
 		Required:             []string{"conversation"},
 		AdditionalProperties: &jsonschema.Schema{Not: &jsonschema.Schema{}},
 	}
+	for _, f := range []struct {
+		name, desc string
+		max        int
+	}{{"reason", reasonDescription, MaxReasonLength}, {"summary", summaryDescription, MaxSummaryLength}} {
+		if a != nil && a.Uses(f.name) {
+			s.Properties[f.name] = &jsonschema.Schema{Type: "string", Description: f.desc, MinLength: jsonschema.Ptr(1), MaxLength: jsonschema.Ptr(f.max)}
+			s.PropertyOrder = append(s.PropertyOrder, f.name)
+			s.Required = append(s.Required, f.name)
+		}
+	}
+	s.PropertyOrder = append(s.PropertyOrder, "note")
+	return s
 }
 
 // OutputSchema describes the structured result of a call: the fields of
@@ -62,15 +95,19 @@ func OutputSchema() *jsonschema.Schema {
 			"api":            str("Wati API version used: v3 or v1"),
 			"requests":       {Type: "array", Description: "the HTTP requests sent (or, in a dry run, that would be sent); the token is redacted", Items: &jsonschema.Schema{Type: "object"}},
 			"ok":             {Type: "boolean", Description: "true when the handoff happened (or, in a dry run, would be attempted)"},
-			"outcome":        {Type: "string", Description: "assigned, dry-run, failed or unknown", Enum: []any{"assigned", "dry-run", "failed", "unknown", "skipped"}},
+			"outcome":        {Type: "string", Description: "assigned, partial (handed off, but a later step such as the message failed), dry-run, failed or unknown", Enum: []any{"assigned", "partial", "dry-run", "failed", "unknown", "skipped"}},
 			"error":          str("why it failed, when it failed"),
 			"duration_ms":    {Type: "integer", Description: "time taken"},
 			"replaced_teams": {Type: "array", Description: "teams the contact was removed from (team handoffs replace the contact's teams)", Items: &jsonschema.Schema{Type: "string"}},
+			"steps":          {Type: "array", Description: "each step of the action in the order it ran (assign, status, context, message): step, outcome (done, sent, skipped, failed, unknown, dry-run, not-run), detail, error, calls, requests", Items: &jsonschema.Schema{Type: "object"}},
+			"assignees_tried": {Type: "array", Description: "with fallbacks: each assignee tried, whether it took the conversation (took) or could not (cannot, with the reason)", Items: &jsonschema.Schema{Type: "object"}},
+			"calls":          {Type: "integer", Description: "requests sent to Wati by this call (they count against the workspace's monthly API quota)"},
+			"planned_calls":  {Type: "integer", Description: "dry run: the requests a real call would make"},
 			"note":           str("the note given with the call, as recorded"),
 			"summary":        str("what happened and what to do next, in one paragraph"),
 			"hint":           str("what a person should do to fix a failure"),
 		},
-		PropertyOrder: []string{"action", "account", "target", "assignee", "api", "requests", "ok", "outcome", "error", "duration_ms", "replaced_teams", "note", "summary", "hint"},
+		PropertyOrder: []string{"action", "account", "target", "assignee", "api", "requests", "ok", "outcome", "error", "duration_ms", "replaced_teams", "steps", "assignees_tried", "calls", "planned_calls", "note", "summary", "hint"},
 		Required:      []string{"action", "ok", "outcome", "summary"},
 	}
 }
@@ -121,6 +158,9 @@ func Description(a *action.Action, readOnly bool) string {
 		intent += "."
 	}
 	d := "Use when: " + intent + "\n\n" + Does(a)
+	if more := doesExtras(a); more != "" {
+		d += "\n\n" + more
+	}
 	if readOnly {
 		d += "\n\n(Read-only server: " + ReadOnlyDoes(a) + ")"
 	}
@@ -175,7 +215,7 @@ func Tool(a *action.Action, readOnly bool) *sdk.Tool {
 		Name:         a.Name,
 		Title:        Title(a),
 		Description:  Description(a, readOnly),
-		InputSchema:  InputSchema(),
+		InputSchema:  InputSchemaFor(a),
 		OutputSchema: OutputSchema(),
 		Annotations:  Annotations(a, readOnly),
 	}
@@ -203,7 +243,7 @@ func OpenAITools(actions []*action.Action) []OpenAITool {
 		out = append(out, OpenAITool{Type: "function", Function: OpenAIFunction{
 			Name:        a.Name,
 			Description: Description(a, false),
-			Parameters:  InputSchema(),
+			Parameters:  InputSchemaFor(a),
 		}})
 	}
 	return out
@@ -221,4 +261,49 @@ func checkName(name string) error {
 		}
 	}
 	return nil
+}
+
+// doesExtras says what the optional sections add, for an agent: who else
+// may take the conversation, what the customer is told, what is written
+// for the person taking over, and which arguments to fill.
+func doesExtras(a *action.Action) string {
+	x := a.Ext()
+	var parts []string
+	if len(x.Fallback) > 0 {
+		names := make([]string, len(x.Fallback))
+		for i, f := range x.Fallback {
+			names[i] = f.Describe()
+		}
+		parts = append(parts, "If "+a.Assignee.Describe()+" cannot take it, it goes to "+strings.Join(names, ", then ")+"; the result says who took it.")
+	}
+	if m := x.Message; m != nil {
+		switch {
+		case m.Text != "" && m.Template != nil:
+			parts = append(parts, "The customer is told in the chat that a person is coming (a template message when the 24-hour window is closed): do not tell them yourself.")
+		case m.Text != "":
+			parts = append(parts, "The customer is told in the chat that a person is coming (when the 24-hour window is open): do not tell them yourself.")
+		default:
+			parts = append(parts, "The customer is sent a template message saying a person is coming: do not tell them yourself.")
+		}
+	}
+	if len(x.Context) > 0 {
+		names := make([]string, len(x.Context))
+		for i, p := range x.Context {
+			names[i] = p.Name
+		}
+		parts = append(parts, "For the person taking over, the contact's "+strings.Join(names, ", ")+" are set in Wati.")
+	}
+	var need []string
+	for _, n := range []string{"reason", "summary"} {
+		if a.Uses(n) {
+			need = append(need, n)
+		}
+	}
+	if len(need) > 0 {
+		parts = append(parts, "Give "+strings.Join(need, " and ")+": this action uses them.")
+	}
+	if x.Status != "" {
+		parts = append(parts, "The conversation is then marked "+x.Status+".")
+	}
+	return strings.Join(parts, " ")
 }

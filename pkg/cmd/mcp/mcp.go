@@ -164,6 +164,7 @@ func runMCP(ctx context.Context, opts *Options) error {
 			KeepTeams: c.Action.Assignee.KeepTeams,
 			Source:    "mcp",
 			Note:      c.Note,
+			Vars:      mcpVars(c),
 		})
 		what := r.Outcome
 		if r.Error != "" {
@@ -263,4 +264,16 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// mcpVars are the placeholder values an agent gave.
+func mcpVars(c hmcp.Call) handoff.Vars {
+	v := handoff.Vars{}
+	if c.Reason != "" {
+		v["reason"] = c.Reason
+	}
+	if c.Summary != "" {
+		v["summary"] = c.Summary
+	}
+	return v
 }
