@@ -42,8 +42,8 @@ const (
 
 const (
 	reasonDescription = "Why the conversation is handed over, in one short sentence a person taking over understands " +
-		"(\"disputes the charge of order 1042\"). This action writes it to the contact in Wati (and may use it in the " +
-		"message the customer gets), so no secrets or payment data."
+		"(\"disputes the charge of order 1042\"). This action puts it in what it writes to Wati (the " +
+		"contact's custom params or the message the customer gets), so no secrets or payment data."
 	summaryDescription = "What the conversation was about so far, in two or three sentences, so the person taking over " +
 		"does not have to ask the customer again. This action puts it in what it writes to Wati; no secrets or payment data."
 )
