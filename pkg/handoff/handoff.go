@@ -66,6 +66,9 @@ type Result struct {
 	// PlannedCalls is, in a dry run, how many calls the handoff would make
 	// (the reads sent plus the writes shown).
 	PlannedCalls int `json:"planned_calls,omitempty"`
+	// Estimate is, in a dry run, the calls of one such handoff, usual and
+	// at most (every fallback tried, a closed window).
+	Estimate *Budget `json:"estimate,omitempty"`
 
 	// teamsUnknown: the contact's current teams could not be read, so
 	// the message must not claim it has no other team.
@@ -198,6 +201,8 @@ func (r *Runner) Run(ctx context.Context, t wati.Target) Result {
 	res.Calls = sentCalls(res.Requests)
 	if r.DryRun {
 		res.PlannedCalls = len(res.Requests)
+		est := EstimateCalls(r.Action, r.Client.API(), r.Vars["name"] != "", 0)
+		res.Estimate = &est
 	}
 	if !r.Action.HasExtras() {
 		res.Steps = nil // a plain action's result stays as it was

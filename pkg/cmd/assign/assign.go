@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -43,6 +42,10 @@ type Options struct {
 	Journal      string
 	Report       string
 	RetryUnknown bool
+
+	// A whole handoff (action files with message, context, status, fallback).
+	Vars     []string // --var KEY=VALUE: reason, summary, name
+	MaxCalls int      // --max-calls: refuse to start above this many Wati calls (0: no limit)
 }
 
 // NewCmdAssign returns `handoff assign`.
@@ -143,6 +146,8 @@ rate-limited after retries; 7 outcome unknown (batch: some unknown, none failed)
 	fl.StringVar(&opts.Journal, "journal", "", "batch: journal file, for resuming (default: one per action, account and input under the state folder)")
 	fl.StringVar(&opts.Report, "report", "", "batch: write one JSON line per target to FILE (- for stdout)")
 	fl.BoolVar(&opts.RetryUnknown, "retry-unknown", false, "batch: resend chatbot starts whose outcome an earlier run left unknown")
+	fl.StringArrayVar(&opts.Vars, "var", nil, "a placeholder's value, KEY=VALUE (reason, summary, name); batch: columns of the same names")
+	fl.IntVar(&opts.MaxCalls, "max-calls", 0, "refuse to start when the handoff(s) would make more Wati calls than this (0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("conversation", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("concurrency", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("rate", cobra.NoFileCompletions)
@@ -188,6 +193,12 @@ func checkFlags(cmd *cobra.Command, o *Options) error {
 	if o.JSON && o.Report == "-" {
 		return usage("--json and --report - would both write to stdout; send the report to a file")
 	}
+	if o.MaxCalls < 0 {
+		return usage("--max-calls must be 0 (no limit) or more, not %d", o.MaxCalls)
+	}
+	if _, err := parseVars(o.Vars); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -214,9 +225,19 @@ func runOne(ctx context.Context, o *Options, a *action.Action) error {
 	if audit != nil {
 		defer audit.Close()
 	}
+	vars, _ := parseVars(o.Vars) // checked in checkFlags
+	if miss := missingVars(a, vars); len(miss) > 0 && !o.DryRun {
+		return cmdutil.WithHint(cmdutil.UsageError("action %s uses {{%s}}: give its value", a.Name, strings.Join(miss, "}} and {{")),
+			"Add --var "+miss[0]+"=\"...\" (it is written to Wati for the person taking over).")
+	}
+	if o.MaxCalls > 0 {
+		if err := checkBudget(handoff.EstimateCalls(a, "", vars["name"] != "", 0), o.MaxCalls); err != nil {
+			return err
+		}
+	}
 	res := handoff.Execute(ctx, handoff.Deps{Client: o.Client, Audit: audit}, handoff.Request{
 		Action: a, Account: o.Account, Target: o.Target,
-		DryRun: o.DryRun, KeepTeams: o.KeepTeams, Source: "assign",
+		DryRun: o.DryRun, KeepTeams: o.KeepTeams, Source: "assign", Vars: vars,
 	})
 	for _, w := range res.Warnings {
 		fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", w)
@@ -227,14 +248,18 @@ func runOne(ctx context.Context, o *Options, a *action.Action) error {
 		if err := enc.Encode(res); err != nil {
 			return err
 		}
-	} else if res.OK {
+	} else if res.OK || res.Outcome == handoff.OutcomePartial {
 		if o.DryRun {
-			printRequests(o.IO.Out, res.Requests)
+			printSteps(o.IO.Out, res, a)
 		}
 		fmt.Fprintln(o.IO.Out, res.Message())
 	}
 	if res.OK {
 		return nil
+	}
+	if res.Outcome == handoff.OutcomePartial {
+		// The message said it all, on stdout: the conversation was handed off.
+		return &cmdutil.SilentError{Code: res.ExitCode()}
 	}
 	if ctx.Err() != nil {
 		msg := "cancelled"
@@ -257,28 +282,6 @@ func runOne(ctx context.Context, o *Options, a *action.Action) error {
 		wrapped = fmt.Errorf("handing %s to %s: outcome unknown: %w", res.Target, res.Assignee, err)
 	}
 	return &cmdutil.Error{Code: code, Err: wrapped, Tip: cmdutil.HintOf(err)}
-}
-
-// printRequests shows a dry run's requests the way curl users read them.
-func printRequests(w io.Writer, reqs []wati.Request) {
-	for _, r := range reqs {
-		sent := ""
-		if r.Status != 0 {
-			sent = fmt.Sprintf("   (read, sent: %d)", r.Status)
-		}
-		fmt.Fprintf(w, "%s %s%s\n", r.Method, r.URL, sent)
-		keys := make([]string, 0, len(r.Header))
-		for k := range r.Header {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(w, "  %s: %s\n", k, r.Header[k])
-		}
-		if r.Body != "" {
-			fmt.Fprintf(w, "  %s\n", r.Body)
-		}
-	}
 }
 
 // ----- batch -----
@@ -308,6 +311,21 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 			}
 		}
 		in = f
+	}
+
+	// The API budget: said before anything is sent, and enforced.
+	est := handoff.EstimateCalls(a, client.API(), false, total)
+	if !o.JSON {
+		fmt.Fprintf(summaryWriter(o), "%s: %s\n", a.Name, est.String())
+	}
+	if o.MaxCalls > 0 {
+		if total == 0 && o.From == "-" {
+			return cmdutil.WithHint(cmdutil.UsageError("--max-calls needs the targets counted first, and stdin cannot be read twice"),
+				"Give --from a file.")
+		}
+		if err := checkBudget(est, o.MaxCalls); err != nil {
+			return err
+		}
 	}
 
 	var report io.Writer
@@ -390,11 +408,7 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
 	} else {
-		w := o.IO.ErrOut
-		if !o.IO.IsStderrTTY() && o.Report != "-" {
-			w = o.IO.Out
-		}
-		printSummary(w, sum, o)
+		printSummary(summaryWriter(o), sum, o)
 	}
 	if err != nil {
 		var be *handoff.BatchError
@@ -412,6 +426,15 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 	}
 	// The summary said it all.
 	return &cmdutil.SilentError{Code: code}
+}
+
+// summaryWriter is where a batch's text goes: stderr on a terminal (beside
+// the progress bar), else stdout, unless the report is on stdout.
+func summaryWriter(o *Options) io.Writer {
+	if !o.IO.IsStderrTTY() && o.Report != "-" {
+		return o.IO.Out
+	}
+	return o.IO.ErrOut
 }
 
 func printSummary(w io.Writer, s handoff.Summary, o *Options) {

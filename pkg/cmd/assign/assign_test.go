@@ -56,7 +56,7 @@ func TestRunOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut := output()
-	if out != "Assigned 15550000001 to maria@acme.com; maria@acme.com owns the conversation now, and the AI agent must stop replying to it.\n" || errOut != "" {
+	if out != "Assigned 15550000001 to maria@acme.com; maria@acme.com owns the conversation now, and the AI agent must stop replying to it. Wati calls: 1.\n" || errOut != "" {
 		t.Fatalf("stdout %q stderr %q", out, errOut)
 	}
 	if c, _ := srv.Contact("15550000001"); c.Conversations[0].Assignee == nil {
@@ -110,7 +110,7 @@ func TestRunBatchStreams(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	out, errOut := output()
-	if !strings.HasPrefix(out, "to-maria: 2 handed off, 1 failed, 0 unknown, 0 skipped (done earlier), 1 duplicates — 4 targets in") || errOut != "" {
+	if !strings.HasPrefix(out, "to-maria: 1 Wati call per target: 1 operator assignment (maria@acme.com)\nto-maria: 2 handed off, 1 failed, 0 unknown, 0 skipped (done earlier), 1 duplicates — 4 targets in") || errOut != "" {
 		t.Fatalf("without a terminal the summary goes to stdout, stderr stays empty: %q %q", out, errOut)
 	}
 
@@ -122,7 +122,7 @@ func TestRunBatchStreams(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut = output2()
-	if !strings.HasPrefix(out, `{"action":"to-maria"`) || strings.Count(out, "\n") != 1 || !strings.HasPrefix(errOut, "to-maria: 1 handed off") {
+	if !strings.HasPrefix(out, `{"action":"to-maria"`) || strings.Count(out, "\n") != 1 || !strings.Contains(errOut, "\nto-maria: 1 handed off") {
 		t.Fatalf("stdout %q stderr %q", out, errOut)
 	}
 }
