@@ -122,4 +122,32 @@ var RuleDocs = map[string]RuleDoc{
 		Checks: "no token in a comment either",
 		Fix:    "remove the comment, and rotate the token if the file was shared",
 	},
+	RuleMessage: {
+		Checks: "`message` has a `text` and/or a `template`; `text` is not blank and at most 4096 characters",
+		Fix:    "write what the customer is told in `text`, name an approved template under `template`, or leave `message` out",
+	},
+	RuleTemplate: {
+		Checks: "`message.template.name` is a WhatsApp template name: lower-case letters, digits and `_`",
+		Fix:    "copy the name from Wati's template list; `handoff validate --online` checks that it exists and is approved",
+	},
+	RuleParamName: {
+		Checks: "`context` and `message.template.params` names are letters, digits and `_` (1–64), each once, at most 20; `context` is not empty",
+		Fix:    "rename the parameter (such as `handoff_reason`), or remove the duplicate",
+	},
+	RulePlaceholder: {
+		Checks: "every `{{...}}` in `message` and `context` is one of `{{name}}`, `{{reason}}`, `{{summary}}`, `{{action}}`, `{{assignee}}`, `{{target}}`, `{{now}}` (the column points at it)",
+		Fix:    "correct the placeholder's spelling (the message suggests one), or write the text out",
+	},
+	RuleStatus: {
+		Checks: "`status` is `open` or `pending`",
+		Fix:    "use `open` or `pending`, or leave `status` out to leave the conversation's status alone",
+	},
+	RuleFallback: {
+		Checks: "`fallback` is a list of 1 to 5 assignees, each checked as `assignee` is",
+		Fix:    "list further assignees (`- {type: team, team: Support}`), or leave `fallback` out",
+	},
+	RuleFallbackDuplicate: {
+		Checks: "no fallback repeats the assignee or another fallback",
+		Fix:    "remove the repeated assignee, or name another one",
+	},
 }

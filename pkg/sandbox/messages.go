@@ -132,7 +132,7 @@ func (s *Server) v3SendText(w http.ResponseWriter, r *apiRequest) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	v, f := s.ws.conversationFor(str(m["target"]))
+	v, f := s.ws.conversationFor(str(m["target"]), conversationForms)
 	if f != nil {
 		writeError(w, f.status, f.msg)
 		return
@@ -252,7 +252,7 @@ type templateJSON struct {
 }
 
 func (s *Server) v3Templates(w http.ResponseWriter, r *apiRequest) {
-	page, size, ok := paging(w, r.r.URL.Query(), true)
+	page, size, ok := paging(w, r.r.URL.Query())
 	if !ok {
 		return
 	}
@@ -310,7 +310,7 @@ func (s *Server) v3UpdateContacts(w http.ResponseWriter, r *apiRequest) {
 	// Resolve every target first: one unknown target changes nothing.
 	var found []*contact
 	for _, rc := range *req.Contacts {
-		c, f := s.ws.contactFor(*rc.Target)
+		c, f := s.ws.contactFor(*rc.Target, contactForms)
 		if f != nil {
 			writeError(w, f.status, f.msg)
 			return
