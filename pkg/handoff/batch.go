@@ -48,6 +48,11 @@ type BatchOptions struct {
 	// Progress, and to size the deduplication table once.
 	Total int
 
+	// Start, when set, is called once the input proved readable, before
+	// anything is sent, with the CSV header's column names (lower-cased;
+	// nil for a plain list). An error stops the run there.
+	Start func(columns []string) error
+
 	// MaxRateLimitRetries is how many times a target refused with 429
 	// after the client's own retries is tried again, after the whole run
 	// slowed down; 0 = 3, negative = none.
@@ -188,6 +193,11 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 	tr := newTargetReader(in)
 	if err := startInput(ctx, tr); err != nil {
 		return sum, err
+	}
+	if opts.Start != nil {
+		if err := opts.Start(tr.columns); err != nil {
+			return sum, err
+		}
 	}
 
 	set := newTargetSet(opts.Total)

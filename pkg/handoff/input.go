@@ -42,6 +42,7 @@ type targetReader struct {
 	first   *inputItem
 	started bool
 	format  string
+	columns []string // the CSV header's names, lower-cased (nil: plain list)
 }
 
 func newTargetReader(r io.Reader) *targetReader {
@@ -91,6 +92,7 @@ func (t *targetReader) start() error {
 		}
 		if col, ok := headerColumn(trimmed); ok {
 			t.format, t.col, t.hdr = "csv", col, t.line
+			t.columns = headerNames(trimmed)
 			t.csv = csv.NewReader(&lineLimiter{r: t.br})
 			t.csv.FieldsPerRecord = -1
 			t.csv.ReuseRecord = true
@@ -121,6 +123,18 @@ func headerColumn(line string) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// headerNames are a header line's column names, trimmed and lower-cased.
+func headerNames(line string) []string {
+	r := csv.NewReader(strings.NewReader(line))
+	r.FieldsPerRecord = -1
+	rec, _ := r.Read()
+	out := make([]string, len(rec))
+	for i, f := range rec {
+		out[i] = strings.ToLower(strings.TrimSpace(f))
+	}
+	return out
 }
 
 // looksLikeTarget lets "+1 415 555 2671" style lines through even when a

@@ -314,18 +314,18 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 	}
 
 	// The API budget: said before anything is sent, and enforced.
-	est := handoff.EstimateCalls(a, client.API(), false, total)
-	if !o.JSON {
-		fmt.Fprintf(summaryWriter(o), "%s: %s\n", a.Name, est.String())
+	if o.MaxCalls > 0 && total == 0 && o.From == "-" {
+		return cmdutil.WithHint(cmdutil.UsageError("--max-calls needs the targets counted first, and stdin cannot be read twice"),
+			"Give --from a file.")
 	}
-	if o.MaxCalls > 0 {
-		if total == 0 && o.From == "-" {
-			return cmdutil.WithHint(cmdutil.UsageError("--max-calls needs the targets counted first, and stdin cannot be read twice"),
-				"Give --from a file.")
+	var startErr error // refused before anything was sent (budget)
+	start := func(columns []string) error {
+		est := handoff.EstimateCalls(a, client.API(), contains(columns, "name"), total)
+		if !o.JSON {
+			fmt.Fprintf(summaryWriter(o), "%s: %s\n", a.Name, est.String())
 		}
-		if err := checkBudget(est, o.MaxCalls); err != nil {
-			return err
-		}
+		startErr = checkBudget(est, o.MaxCalls)
+		return startErr
 	}
 
 	var report io.Writer
@@ -374,7 +374,7 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 	bar := newProgressBar(o.IO)
 	opts := handoff.BatchOptions{
 		Concurrency: o.Concurrency, Rate: o.Rate, Journal: journal, RemoveJournal: removeJournal,
-		RetryUnknown: o.RetryUnknown, Report: report, Total: total,
+		RetryUnknown: o.RetryUnknown, Report: report, Total: total, Start: start,
 	}
 	if bar != nil {
 		opts.Progress = bar.draw
@@ -384,6 +384,15 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 		bar.clear()
 	}
 	var inErr *handoff.InputError
+	if startErr != nil {
+		if reportFile != nil {
+			reportFile.Close()
+			if !reportExisted {
+				os.Remove(o.Report)
+			}
+		}
+		return startErr
+	}
 	if errors.As(err, &inErr) && sum.Total == 0 {
 		// Nothing was read or sent: no summary, and no report left behind.
 		if reportFile != nil {
