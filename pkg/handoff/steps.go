@@ -94,7 +94,7 @@ func (r *Runner) runSteps(ctx context.Context, t wati.Target, res *Result) error
 	x := r.Action.Ext()
 	if x.Status != "" {
 		st.step(ctx, action.StepStatus, func(ctx context.Context, s *StepResult) error {
-			s.Detail = "status " + x.Status
+			s.Detail = x.Status
 			return r.Client.UpdateStatus(ctx, t, x.Status)
 		})
 	}
@@ -110,7 +110,7 @@ func (r *Runner) runSteps(ctx context.Context, t wati.Target, res *Result) error
 				ps[i] = wati.CustomParam{Name: p.Name, Value: action.Expand(p.Value, vals)}
 				names[i] = p.Name
 			}
-			s.Detail = "custom params " + strings.Join(names, ", ")
+			s.Detail = strings.Join(names, ", ")
 			return r.Client.UpdateContactParams(ctx, t, ps)
 		})
 	}
@@ -473,16 +473,22 @@ func (r Result) StepsSummary() string {
 			continue
 		}
 		var line string
-		switch s.Outcome {
-		case StepDone:
-			line = s.Step + ": " + s.Detail + " done."
-		case StepSent:
+		switch {
+		case s.Outcome == StepDone && s.Step == action.StepStatus:
+			line = "Status set to " + s.Detail + "."
+		case s.Outcome == StepDone && s.Step == action.StepContext:
+			line = "Contact params written: " + s.Detail + "."
+		case s.Outcome == StepSent:
 			line = "The customer was sent the " + s.Detail + "."
-		case StepSkipped:
-			line = s.Step + ": " + s.Detail + "."
-		case StepDryRun:
-			line = s.Step + " would be sent: " + s.Detail + "."
-		case StepNotRun:
+		case s.Outcome == StepSkipped:
+			line = "Message: " + s.Detail + "."
+		case s.Outcome == StepDryRun && s.Step == action.StepStatus:
+			line = "It would set the status to " + s.Detail + "."
+		case s.Outcome == StepDryRun && s.Step == action.StepContext:
+			line = "It would write the contact params " + s.Detail + "."
+		case s.Outcome == StepDryRun:
+			line = "It would send the " + s.Detail + "."
+		case s.Outcome == StepNotRun:
 			line = s.Step + ": not run (" + firstNonEmpty(s.Error, s.Detail) + ")."
 		default:
 			continue // in the main sentence already (partial)
@@ -490,8 +496,12 @@ func (r Result) StepsSummary() string {
 		parts = append(parts, strings.ToUpper(line[:1])+line[1:])
 	}
 	switch {
-	case r.Outcome == OutcomeDryRun:
-		parts = append(parts, fmt.Sprintf("Wati calls: %d (%d reads sent now).", r.PlannedCalls, r.Calls))
+	case r.Outcome == OutcomeDryRun && r.Estimate != nil:
+		more := ""
+		if r.Estimate.PerTargetMax > r.Estimate.PerTarget {
+			more = fmt.Sprintf(", up to %d if every fallback is tried and the window is closed", r.Estimate.PerTargetMax)
+		}
+		parts = append(parts, fmt.Sprintf("It would make %d Wati calls%s (%d read sent now).", r.Estimate.PerTarget, more, r.Calls))
 	case r.Outcome != OutcomeSkipped:
 		parts = append(parts, fmt.Sprintf("Wati calls: %d.", r.Calls))
 	}

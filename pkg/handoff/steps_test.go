@@ -86,7 +86,7 @@ func TestWholeHandoff(t *testing.T) {
 		t.Errorf("text %s", last.Body)
 	}
 	msg := res.Message()
-	for _, want := range []string{"the Billing team owns", "Fallback: the Legal team could not take it", "Status: status pending done", "The customer was sent the text", "Wati calls: 6."} {
+	for _, want := range []string{"the Billing team owns", "Fallback: the Legal team could not take it", "Status set to pending.", "The customer was sent the text", "Wati calls: 6."} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message lacks %q: %s", want, msg)
 		}

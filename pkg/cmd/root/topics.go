@@ -20,6 +20,10 @@ var helpTopics = []helpTopic{
   5    not found: action, conversation, contact or chatbot
   6    Wati unavailable or rate-limited after all retries (safe to retry later)
   7    outcome unknown: a write timed out or failed mid-way; check before retrying
+  8    partial: the conversation was handed off (the AI agent must stop replying),
+       but a later step of the action (status, context, message) failed or its
+       outcome is unknown; the output says which (batch: some targets partial,
+       none failed or unknown)
   10   handoff status only: a human holds the conversation, do not reply
        (status exits 0 when the bot holds it, and 2 to 7 when it could not tell)
   130  cancelled by the user (Ctrl-C, Esc in a form); nothing was written`},

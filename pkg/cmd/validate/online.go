@@ -32,15 +32,17 @@ func init() { extensions = append(extensions, addOnline) }
 
 func addOnline(cmd *cobra.Command, opts *Options) {
 	var online bool
-	cmd.Flags().BoolVar(&online, "online", false, "also check against Wati: token, chatbot ids, teams and users in the directory")
+	cmd.Flags().BoolVar(&online, "online", false, "also check against Wati: token, chatbot ids, teams and users in the directory, message templates")
 	cmd.Long += `
 
 --online also asks Wati, once per account the files use: that the token is
 accepted (an error on the account field otherwise), that every bot_id is in the
 account's chatbot list (error), and that teams and users are in the account's
 directory (handoff directory list). Wati lists no teams or users, so a team or
-user missing from the directory is only a warning (--strict makes it fail). An
-account that cannot be reached gives a warning: nothing could be checked.`
+user missing from the directory is only a warning (--strict makes it fail).
+Fallback assignees are checked the same way. A message template must be one of
+the account's templates, approved, and given every parameter it uses (errors).
+An account that cannot be reached gives a warning: nothing could be checked.`
 	cmd.Example += `
 
   # also check tokens, chatbot ids, teams and users against Wati
@@ -61,6 +63,10 @@ type accountFacts struct {
 	botsErr  string
 	listing  *directory.Listing // nil when not available
 	dirError string
+
+	client *wati.Client // for what only some files need (templates)
+	tmplMu sync.Mutex
+	tmpls  *templateFacts
 }
 
 type onlineChecker struct {
@@ -120,6 +126,7 @@ func (o *onlineChecker) learn(ctx context.Context, name string) *accountFacts {
 		}
 		return fail(action.SeverityError, "account %q: %v", name, err)
 	}
+	f.client = c
 	if f.bots == nil {
 		bots, err := c.ListChatbots(ctx)
 		if err != nil {
@@ -181,24 +188,35 @@ func (o *onlineChecker) check(ctx context.Context, doc *action.Document) []actio
 	if f.problem != nil {
 		return []action.Diagnostic{at("account", a.Account, f.problem.Severity, f.problem.Rule, "%s", f.problem.Message)}
 	}
+	out := o.assigneeDiags(a, f, "assignee", a.Assignee, at)
+	for i, fb := range a.Ext().Fallback {
+		out = append(out, o.assigneeDiags(a, f, fmt.Sprintf("fallback.%d", i+1), fb, at)...)
+	}
+	out = append(out, o.templateDiags(ctx, a, f, at)...)
+	return out
+}
+
+type atFunc func(path, value string, sev action.Severity, rule, format string, args ...any) action.Diagnostic
+
+// assigneeDiags checks one assignee (the assignee or a fallback, at prefix).
+func (o *onlineChecker) assigneeDiags(a *action.Action, f *accountFacts, prefix string, as action.Assignee, at atFunc) []action.Diagnostic {
 	var out []action.Diagnostic
-	as := a.Assignee
 	switch as.Type {
 	case action.Bot:
 		if as.BotID == "" {
 			break // the bot operator: nothing to look up
 		}
 		if f.bots == nil {
-			out = append(out, at("assignee.bot_id", as.BotID, action.SeverityWarning, RuleBotExists,
+			out = append(out, at(prefix+".bot_id", as.BotID, action.SeverityWarning, RuleBotExists,
 				"bot_id not checked: the chatbot list of %q could not be read (%s)", a.Account, f.botsErr))
 			break
 		}
 		name, ok := f.bots[strings.ToLower(as.BotID)]
 		if !ok {
-			out = append(out, at("assignee.bot_id", as.BotID, action.SeverityError, RuleBotExists,
+			out = append(out, at(prefix+".bot_id", as.BotID, action.SeverityError, RuleBotExists,
 				"chatbot %s is not in the chatbot list of account %q (%d chatbots; see handoff directory list --type bot)", as.BotID, a.Account, len(f.bots)))
 		} else if as.BotName != "" && name != "" && as.BotName != name {
-			out = append(out, at("assignee.bot_name", as.BotName, action.SeverityWarning, RuleBotName,
+			out = append(out, at(prefix+".bot_name", as.BotName, action.SeverityWarning, RuleBotName,
 				"bot_name %q differs from the chatbot's name in Wati, %q", as.BotName, name))
 		}
 	case action.Team:
@@ -206,7 +224,7 @@ func (o *onlineChecker) check(ctx context.Context, doc *action.Document) []actio
 			break
 		}
 		if _, ok := f.listing.Find(directory.KindTeam, as.Team); !ok {
-			out = append(out, at("assignee.team", as.Team, action.SeverityWarning, RuleTeamKnown,
+			out = append(out, at(prefix+".team", as.Team, action.SeverityWarning, RuleTeamKnown,
 				"team %q is not in the directory of %q (not seen on %s, not declared)%s; Wati lists no teams, so check the name in Wati, then: handoff directory add team %q",
 				as.Team, a.Account, contactsText(f.listing), suggest(f.listing, directory.KindTeam, as.Team), as.Team))
 		}
@@ -215,7 +233,7 @@ func (o *onlineChecker) check(ctx context.Context, doc *action.Document) []actio
 			break
 		}
 		if _, ok := f.listing.Find(directory.KindUser, as.Email); !ok {
-			out = append(out, at("assignee.email", as.Email, action.SeverityWarning, RuleUserKnown,
+			out = append(out, at(prefix+".email", as.Email, action.SeverityWarning, RuleUserKnown,
 				"user %s is not declared in the directory; Wati lists no users, so check the email in Wati, then: handoff directory add user %s --name \"Name\"",
 				as.Email, as.Email))
 		}
