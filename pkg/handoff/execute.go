@@ -79,6 +79,10 @@ func Execute(ctx context.Context, d Deps, req Request) Result {
 		}
 		return fail(err)
 	}
+	guard := req.Guard
+	if guard == nil && d.Audit != nil && req.Action.Ext().Message != nil {
+		guard = &AuditGuard{Log: d.Audit, Action: req.Action.Name}
+	}
 	r := &Runner{
 		Client:    c,
 		Action:    req.Action,
@@ -89,7 +93,7 @@ func Execute(ctx context.Context, d Deps, req Request) Result {
 		Source:    req.Source,
 		Note:      req.Note,
 		Vars:      req.Vars,
-		Guard:     req.Guard,
+		Guard:     guard,
 	}
 	return r.Run(ctx, t)
 }
