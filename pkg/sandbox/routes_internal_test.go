@@ -12,14 +12,14 @@ import (
 func TestImplementedRouteWinsOverItsStub(t *testing.T) {
 	saved := routes
 	t.Cleanup(func() { routes = saved })
-	const op = "POST /api/ext/v3/conversations/messages/text"
+	const op = "POST /api/ext/v3/conversations/messages/interactive"
 	_, before := SpecOperations()
 	if !slices.Contains(before, op) {
 		t.Fatalf("%s is not a stub to begin with", op)
 	}
-	impl := &route{method: "POST", path: seg("api/ext/v3/conversations/messages/text"), write: true}
+	impl := &route{method: "POST", path: seg("api/ext/v3/conversations/messages/interactive"), write: true}
 	routes = append(append([]*route{}, saved...), impl)
-	rt, _, _ := (&Server{}).route(httptest.NewRequest("POST", "/api/ext/v3/conversations/messages/text", nil))
+	rt, _, _ := (&Server{}).route(httptest.NewRequest("POST", "/api/ext/v3/conversations/messages/interactive", nil))
 	if rt != impl {
 		t.Fatalf("route %+v, want the implemented one", rt)
 	}
