@@ -586,3 +586,33 @@ func TestConfigurePTYFirstFrameNoAnswer(t *testing.T) {
 		t.Fatal("no first frame within 4 s on a terminal that never answers")
 	}
 }
+
+// configure assignee on a file whose assignee is invalid: the screen says
+// what is wrong, the step is asked afresh, and saving repairs the file with
+// its comments; a file broken elsewhere points at handoff validate.
+func TestConfigurePTYRepairsTheEditedPart(t *testing.T) {
+	w := newCfgWorld(t)
+	path := w.writeAction(t, "escalate-billing", strings.Replace(commentedAction, "type: team ", "type: teem ", 1))
+	tm := w.startSized(t, 80, 24, nil, "configure", "assignee", "escalate-billing")
+	tm.waitFor(words(`actions/escalate-billing.yaml:8: the assignee is not valid (assignee type "teem" is not one of team, user, bot)`))
+	tm.visible("Step 3 of 3, assignee · editing escalate-billing", "> Team: a Wati team")
+	tm.typeKeys(cfgEnter)
+	tm.visible("> Billing", "  Support")
+	tm.typeKeys(cfgEnter)
+	tm.visible("3. assignee  the Billing team", "> Save to")
+	tm.typeKeys(cfgEnter)
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
+	}
+	if got, _ := os.ReadFile(path); string(got) != commentedAction {
+		t.Fatalf("file:\n%s\nwant:\n%s", got, commentedAction)
+	}
+
+	other := strings.Replace(commentedAction, "version: 1", "version: 2", 1)
+	w.writeAction(t, "escalate-billing", other)
+	tm = w.startSized(t, 80, 24, nil, "configure", "assignee", "escalate-billing")
+	if code := tm.wait(); code != 3 {
+		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
+	}
+	tm.waitFor(`(?s)rewrites\s+only\s+assignee.*Run: handoff validate actions/escalate-billing\.yaml`)
+}

@@ -268,6 +268,7 @@ func runConfigure(ctx context.Context, o *Options) error {
 
 	// The name, and the action as it is now.
 	var cur action.Action
+	var broken []action.Broken // parts of the file to be edited that are invalid now
 	existing := false
 	if o.Name != "" {
 		if err := action.CheckName(o.Name); err != nil {
@@ -278,11 +279,11 @@ func runConfigure(ctx context.Context, o *Options) error {
 			return err
 		}
 		if ok {
-			a, err := saver.Load(o.Name)
+			a, b, err := saver.LoadForEdit(o.Name, o.editedParts()...)
 			if err != nil {
 				return cmdutil.WithHint(err, hintOr(err, "Fix the file first: handoff validate "+saver.Path(o.Name)))
 			}
-			cur, existing = *a, true
+			cur, existing, broken = *a, true, b
 		}
 	}
 	if o.Step != 0 && !existing {
@@ -301,6 +302,21 @@ func runConfigure(ctx context.Context, o *Options) error {
 	next := cur
 	next.Version = 1
 	next.Name = o.Name
+	// A broken part is asked (or must be given) anew, not prefilled.
+	brokenPart := map[string]bool{}
+	for _, b := range broken {
+		brokenPart[b.Part] = true
+		switch b.Part {
+		case "intent":
+			next.Intent = ""
+		case "account":
+			next.Account = ""
+		case "assignee":
+			next.Assignee = action.Assignee{}
+		}
+		fmt.Fprintf(o.IO.ErrOut, "%s:%d: the %s is not valid (%s): this edit rewrites it, and keeps the rest of the file as it is\n",
+			saver.Path(o.Name), b.Diagnostic.Line, b.Part, b.Diagnostic.Message)
+	}
 	given := prompt.Given{Name: o.Name != ""}
 	if o.Set.Intent {
 		if err := action.CheckIntent(strings.TrimSpace(o.Intent)); err != nil {
@@ -337,18 +353,18 @@ func runConfigure(ctx context.Context, o *Options) error {
 	for _, s := range steps {
 		switch s {
 		case prompt.StepIntent:
-			if !o.Set.Intent && (!existing || o.Step == s) {
+			if !o.Set.Intent && (!existing || o.Step == s || brokenPart["intent"]) {
 				missing = append(missing, "--intent")
 			}
 		case prompt.StepAccount:
-			if !o.Set.Account && (!existing || o.Step == s) {
+			if !o.Set.Account && (!existing || o.Step == s || brokenPart["account"]) {
 				missing = append(missing, "--account")
 			}
 		case prompt.StepAssignee:
-			if !o.Set.AssigneeType && !existing {
+			if !o.Set.AssigneeType && (!existing || brokenPart["assignee"]) {
 				missing = append(missing, "--assignee-type")
 			}
-			if !o.Set.Assignee && (!existing || o.Step == s || typeChanged) {
+			if !o.Set.Assignee && (!existing || o.Step == s || typeChanged || brokenPart["assignee"]) {
 				missing = append(missing, "--assignee")
 			}
 		}
@@ -425,6 +441,33 @@ func undoAccounts(undo *accountUndo, connected []string) string {
 			names, err, connected[0])
 	}
 	return fmt.Sprintf("nothing was written: account %s, connected on the way, was removed again (config.yaml and credentials.yaml are as they were)", names)
+}
+
+// editedParts are the parts of the file this run may rewrite: the step's,
+// the flags' for configure NAME with flags, else all three.
+func (o *Options) editedParts() []string {
+	switch o.Step {
+	case prompt.StepIntent:
+		return []string{"intent"}
+	case prompt.StepAccount:
+		return []string{"account"}
+	case prompt.StepAssignee:
+		return []string{"assignee"}
+	}
+	var parts []string
+	if o.Set.Intent {
+		parts = append(parts, "intent")
+	}
+	if o.Set.Account {
+		parts = append(parts, "account")
+	}
+	if o.Set.AssigneeType || o.Set.Assignee {
+		parts = append(parts, "assignee")
+	}
+	if len(parts) == 0 {
+		return []string{"intent", "account", "assignee"}
+	}
+	return parts
 }
 
 func plural(n int, one, many string) string {

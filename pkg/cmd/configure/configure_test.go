@@ -548,3 +548,57 @@ func TestCancelAfterConnectingRestoresAccounts(t *testing.T) {
 		t.Errorf("accounts: %v", names)
 	}
 }
+
+// A file invalid in the part being redone is repaired by that step, its
+// comments kept; a file broken elsewhere is refused with a pointer at
+// handoff validate, byte for byte as it was.
+func TestRedoingTheBrokenPartRepairsTheFile(t *testing.T) {
+	bad := strings.Replace(commented, "type: team ", "type: teem ", 1)
+	e := newEnv(t, false)
+	e.write(t, "escalate-billing", bad)
+	if err := e.run(t, `assignee escalate-billing --assignee-type team --assignee Billing`); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.file(t, "escalate-billing"); got != commented {
+		t.Fatalf("file:\n%s\nwant:\n%s", got, commented)
+	}
+	if !strings.Contains(e.errOut.String(), `escalate-billing.yaml:8: the assignee is not valid (assignee type "teem" is not one of team, user, bot)`) {
+		t.Errorf("stderr: %s", e.errOut)
+	}
+	// Without a terminal, the broken assignee's type must be given.
+	e.write(t, "escalate-billing", bad)
+	err := e.run(t, `assignee escalate-billing --assignee Billing`)
+	if cmdutil.ExitCodeOf(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), "--assignee-type") {
+		t.Fatalf("exit %d: %v", cmdutil.ExitCodeOf(err), err)
+	}
+
+	// On a terminal: asked again, not prefilled with the broken value.
+	e = newEnv(t, true)
+	e.write(t, "escalate-billing", bad)
+	err = e.run(t, `assignee escalate-billing`,
+		prompttest.Answer{Match: "Assignee type", Keep: true},
+		prompttest.Answer{Match: "Team", Value: "Billing"},
+		prompttest.Answer{Match: "Save", Value: "save"},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.fake.Asked[0].Default != "team" {
+		t.Errorf("type default %q", e.fake.Asked[0].Default)
+	}
+	if got := e.file(t, "escalate-billing"); got != commented {
+		t.Fatalf("file:\n%s\nwant:\n%s", got, commented)
+	}
+
+	// Broken elsewhere: refused, exit 3, pointing at handoff validate.
+	other := strings.Replace(commented, "name: escalate-billing ", "name: escalate-bills ", 1)
+	e.write(t, "escalate-billing", other)
+	err = e.run(t, `assignee escalate-billing --assignee-type team --assignee Billing`)
+	if cmdutil.ExitCodeOf(err) != cmdutil.ExitConfig || !strings.Contains(err.Error(), "rewrites only assignee") ||
+		!strings.Contains(cmdutil.HintOf(err), "handoff validate") {
+		t.Fatalf("exit %d: %v (hint %q)", cmdutil.ExitCodeOf(err), err, cmdutil.HintOf(err))
+	}
+	if got := e.file(t, "escalate-billing"); got != other {
+		t.Fatalf("refused edit changed the file:\n%s", got)
+	}
+}

@@ -31,6 +31,9 @@ func (p Parts) names() []string {
 type Saver interface {
 	Exists(name string) (bool, error)
 	Load(name string) (*action.Action, error)
+	// LoadForEdit loads an action whose parts are about to be rewritten:
+	// errors in those parts are fine (they are returned), others are not.
+	LoadForEdit(name string, parts ...string) (*action.Action, []action.Broken, error)
 	Path(name string) string
 	// Create writes a new file (atomically; never over an existing one).
 	Create(a action.Action) (string, error)
@@ -43,7 +46,10 @@ type storeSaver struct{ st *action.Store }
 
 func (s storeSaver) Exists(name string) (bool, error)         { return s.st.Exists(name), nil }
 func (s storeSaver) Load(name string) (*action.Action, error) { return s.st.Load(name) }
-func (s storeSaver) Path(name string) string                  { return s.st.Path(name) }
+func (s storeSaver) LoadForEdit(name string, parts ...string) (*action.Action, []action.Broken, error) {
+	return s.st.LoadForEdit(name, parts...)
+}
+func (s storeSaver) Path(name string) string { return s.st.Path(name) }
 
 func (s storeSaver) Create(a action.Action) (string, error) { return s.st.Create(&a) }
 
