@@ -321,12 +321,29 @@ func (p *HuhPrompter) Say(format string, a ...any) {
 
 // width is the terminal's width, read each time (it can be resized).
 func (p *HuhPrompter) width() int {
-	if f, ok := p.out.(*os.File); ok {
-		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
-			return w
-		}
+	if w, ok := termWidth(p.out); ok {
+		return w
 	}
 	return defaultCols
+}
+
+func termWidth(out io.Writer) (int, bool) {
+	if f, ok := out.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
+			return w, true
+		}
+	}
+	return 0, false
+}
+
+// WrapFor wraps s at word boundaries to out's width when out is a
+// terminal (continuation lines indented), and leaves it as it is otherwise
+// (a log or a pipe keeps one line per message).
+func WrapFor(out io.Writer, s string) string {
+	if w, ok := termWidth(out); ok {
+		return wrapLines(s, w)
+	}
+	return s
 }
 
 // wrapLines wraps each line longer than width at word boundaries, its

@@ -73,6 +73,10 @@ type Request struct {
 	Steps   []Step        // the steps to run; nil = all three
 	Given   Given
 	Confirm bool // show the summary and ask before saving (false: --yes)
+	// AssigneeWarning is about Action.Assignee as given by flags (not in
+	// the directory...): a note in the summary, a warning after saving,
+	// while that assignee stays.
+	AssigneeWarning string
 }
 
 // Wizard runs the configure steps with a Prompter.
@@ -114,6 +118,9 @@ func (w *Wizard) Run(ctx context.Context, req Request) (action.Action, error) {
 		steps = AllSteps
 	}
 	g := req.Given
+	if req.AssigneeWarning != "" {
+		w.setNote(StepAssignee, strings.TrimSuffix(req.AssigneeWarning, "; saved as given"), a.Assignee)
+	}
 	for _, s := range steps {
 		if err := w.step(ctx, s, &a, req.New, g); err != nil {
 			return a, err

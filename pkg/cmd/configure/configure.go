@@ -314,7 +314,7 @@ func runConfigure(ctx context.Context, o *Options) error {
 		case "assignee":
 			next.Assignee = action.Assignee{}
 		}
-		fmt.Fprintf(o.IO.ErrOut, "%s:%d: the %s is not valid (%s): this edit rewrites it, and keeps the rest of the file as it is\n",
+		o.say("%s:%d: the %s is not valid (%s): this edit rewrites it, and keeps the rest of the file as it is",
 			saver.Path(o.Name), b.Diagnostic.Line, b.Part, b.Diagnostic.Message)
 	}
 	given := prompt.Given{Name: o.Name != ""}
@@ -376,14 +376,13 @@ func runConfigure(ctx context.Context, o *Options) error {
 			"Give every value as a flag (see handoff configure --help), or run it on a terminal.")
 	}
 
+	var flagWarning string
 	if o.Set.Assignee && next.Assignee.Type != "" {
 		as, warn, err := prompt.Resolve(ctx, next.Assignee.Type, o.Assignee, next.Account, o.listing(ctx, next.Account), src.Chatbots)
 		if err != nil {
 			return err
 		}
-		if warn != "" {
-			fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", warn)
-		}
+		flagWarning = warn // said after saving
 		if as.Type == action.Team && cur.Assignee.Type == action.Team {
 			as.KeepTeams = cur.Assignee.KeepTeams
 		}
@@ -393,6 +392,9 @@ func runConfigure(ctx context.Context, o *Options) error {
 
 	final := next
 	var warnings []string
+	if flagWarning != "" {
+		warnings = []string{flagWarning}
+	}
 	anyFlag := o.Set.Intent || o.Set.Account || o.Set.AssigneeType || o.Set.Assignee
 	editAll := existing && o.Step == 0 && !anyFlag // configure NAME on a terminal: every step, prefilled
 	if interactive && (len(missing) > 0 || editAll || !o.Yes) {
@@ -401,7 +403,8 @@ func runConfigure(ctx context.Context, o *Options) error {
 			given = prompt.Given{Name: true, Intent: true, Account: true, AssigneeType: true, Assignee: true}
 		}
 		wz := &prompt.Wizard{P: o.prompter(ctx), Src: src}
-		a, err := wz.Run(ctx, prompt.Request{Action: next, New: !existing, Steps: steps, Given: given, Confirm: !o.Yes})
+		a, err := wz.Run(ctx, prompt.Request{Action: next, New: !existing, Steps: steps, Given: given, Confirm: !o.Yes,
+			AssigneeWarning: flagWarning})
 		if err != nil {
 			if errors.Is(err, prompt.ErrAborted) || ctx.Err() != nil {
 				return &cmdutil.Error{Code: cmdutil.ExitCancel, Err: fmt.Errorf("%w; %s", err, undoAccounts(undo, wz.Connected))}
@@ -416,16 +419,22 @@ func runConfigure(ctx context.Context, o *Options) error {
 		return cmdutil.UsageError("%v", err)
 	}
 	if existing && final.Account != cur.Account && final.Assignee == cur.Assignee && final.Assignee.BotID != "" {
-		fmt.Fprintf(o.IO.ErrOut, "warning: chatbot %s was chosen on account %s; check that %s has it too (handoff configure assignee %s)\n",
+		o.say("warning: chatbot %s was chosen on account %s; check that %s has it too (handoff configure assignee %s)",
 			final.Assignee.BotID, cur.Account, final.Account, final.Name)
 	}
 	if err := o.save(saver, cur, final, existing); err != nil {
 		return err
 	}
 	for _, w := range warnings {
-		fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", w)
+		o.say("warning: %s", w)
 	}
 	return nil
+}
+
+// say prints a line for the person on stderr, wrapped at word boundaries
+// to the terminal's width when stderr is a terminal.
+func (o *Options) say(format string, a ...any) {
+	fmt.Fprintln(o.IO.ErrOut, prompt.WrapFor(o.IO.ErrOut, fmt.Sprintf(format, a...)))
 }
 
 // undoAccounts puts config.yaml and credentials.yaml back as they were
@@ -644,9 +653,9 @@ func (o *Options) save(saver Saver, cur, next action.Action, existing bool) erro
 		fmt.Fprintf(o.IO.Out, "Saved %s: when %s, hand over to %s through account %s.\n",
 			res.Path, firstLower(trimDot(next.Intent)), next.Assignee.Describe(), next.Account)
 		if res.Schema != "" {
-			fmt.Fprintf(o.IO.ErrOut, "Wrote %s beside it: editors check action files as you type (docs/action-files.md).\n", res.Schema)
+			o.say("Wrote %s beside it: editors check action files as you type (docs/action-files.md).", res.Schema)
 		}
-		fmt.Fprintf(o.IO.ErrOut, "Next: handoff validate %s, then try it with handoff assign %s --conversation PHONE --dry-run\n", res.Path, next.Name)
+		o.say("Next: handoff validate %s, then try it with handoff assign %s --conversation PHONE --dry-run", res.Path, next.Name)
 	case len(res.Changed) == 0:
 		fmt.Fprintf(o.IO.Out, "Nothing changed in %s.\n", res.Path)
 	default:

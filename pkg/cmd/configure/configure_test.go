@@ -602,3 +602,20 @@ func TestRedoingTheBrokenPartRepairsTheFile(t *testing.T) {
 		t.Fatalf("refused edit changed the file:\n%s", got)
 	}
 }
+
+// A flag's assignee missing from the directory: a note in the summary,
+// "saved as given" only once saved.
+func TestFlagAssigneeWarningAfterSaving(t *testing.T) {
+	e := newEnv(t, true)
+	line := `billing --intent "` + intent + `" --account acme --assignee-type team --assignee Nowhere`
+	if err := e.run(t, line, prompttest.Answer{Match: "Save", Value: "save"}); err != nil {
+		t.Fatal(err)
+	}
+	said := e.fake.SaidText()
+	if !strings.Contains(said, "note      team Nowhere is not in the directory of acme") || strings.Contains(said, "saved as given") {
+		t.Errorf("summary:\n%s", said)
+	}
+	if !strings.Contains(e.errOut.String(), "warning: team Nowhere is not in the directory of acme (directories are never complete); saved as given") {
+		t.Errorf("stderr: %s", e.errOut)
+	}
+}
