@@ -616,3 +616,37 @@ func TestConfigurePTYRepairsTheEditedPart(t *testing.T) {
 	}
 	tm.waitFor(`(?s)rewrites\s+only\s+assignee.*Run: handoff validate actions/escalate-billing\.yaml`)
 }
+
+// Ctrl+E runs $EDITOR on the intent; when it returns, the form is on screen
+// once, with the edited text: no stale frame is left behind.
+func TestConfigurePTYEditorReturns(t *testing.T) {
+	w := newCfgWorld(t)
+	w.writeAction(t, "escalate-billing", commentedAction)
+	editor := filepath.Join(t.TempDir(), "ed.sh")
+	script := "#!/bin/sh\nprintf '\\033[?1049h\\033[2J edited \\033[?1049l'\nsed -i 's/an invoice\\./an invoice. Not for prices./' \"$1\"\n"
+	if err := os.WriteFile(editor, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	tm := w.startSized(t, 80, 24, []string{"EDITOR=" + editor, "VISUAL="}, "configure", "intent", "escalate-billing")
+	tm.waitFor(`✓ looks good`)
+	tm.typeKeys("\x05") // Ctrl+E
+	s := tm.visible("an invoice. Not for prices.", "✓ looks good", "enter submit")
+	time.Sleep(200 * time.Millisecond)
+	s = tm.screen()
+	if n := strings.Count(s, "Intent: when should the AI agent hand over?"); n != 1 {
+		t.Fatalf("the form is on screen %d times after the editor:\n%s", n, s)
+	}
+	if strings.Contains(s, "Editing the intent in") || strings.Contains(s, "edited") {
+		t.Fatalf("left over from the editor:\n%s", s)
+	}
+	tm.typeKeys(cfgEnter)
+	tm.visible("> Save to")
+	tm.typeKeys(cfgEnter)
+	if code := tm.wait(); code != 0 {
+		t.Fatalf("exit %d; screen:\n%s", code, tm.screen())
+	}
+	a, err := action.NewStore(w.actions).Load("escalate-billing")
+	if err != nil || !strings.HasSuffix(a.Intent, "an invoice. Not for prices.") {
+		t.Fatalf("saved %+v, %v", a, err)
+	}
+}
