@@ -15,6 +15,8 @@ build:
 
 # The whole suite: format, vet, race detector. Fuzz seeds in testdata/fuzz run as tests.
 test: lint
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || [ -n "$$HANDOFF_CHROMIUM" ] || \
+	  echo "note: no chromium: TestReportChartsDrawInChromium (the HTML report in a browser) is skipped; apt-get install chromium"
 	$(GO) test -race -timeout 9m ./...
 
 test-short:

@@ -21,8 +21,8 @@ trap cleanup EXIT
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-step "start the sandbox (a local Wati) on a free port"
-"$BIN" sandbox --addr 127.0.0.1:0 --quiet --json >"$WORK/sandbox.json" 2>"$WORK/sandbox.log" &
+step "start the sandbox (a local Wati) on a free port; its people answer handoffs about 2s later, one in five never"
+"$BIN" sandbox --addr 127.0.0.1:0 --quiet --json --generate-contacts 20 --reply-after 2s --reply-jitter 0.5 --unanswered 0.2 >"$WORK/sandbox.json" 2>"$WORK/sandbox.log" &
 SB_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/sandbox.json" ] && break; sleep 0.05; done
 URL=$(sed -n 's/.*"url":"\([^"]*\)".*/\1/p' "$WORK/sandbox.json")
@@ -61,3 +61,21 @@ if command -v curl >/dev/null; then curl -fsS "$URL/_sandbox/state"; else echo "
 
 step "the audit log"
 run "$BIN" log
+
+step "who holds a conversation now (exit 10: a human has it, do not reply)"
+run "$BIN" status --conversation 85291234567 || echo "(exit $?)"
+run "$BIN" status --conversation 4915112345678 --json || echo "(exit $?)"
+
+step "a batch of handoffs to measure, then Maria hands one back"
+printf 'target\n15550000000\n15550000001\n15550000002\n15550000003\n15550000004\n15550000005\n15550000006\n15550000007\n' >"$WORK/more.csv"
+run "$BIN" assign escalate-billing --from "$WORK/more.csv"
+printf '15550000010\n15550000011\n15550000012\n15550000013\n' >"$WORK/vip.txt"
+run "$BIN" assign vip-account-manager --from "$WORK/vip.txt"
+run "$BIN" release --conversation 4915112345678 --status solved
+run "$BIN" status --conversation 4915112345678 || echo "(exit $?)"
+
+step "time to a human (people answer after about 2s: wait for them)"
+sleep 4
+REPORT=${HANDOFF_DEMO_REPORT:-$WORK/report.html}
+run "$BIN" stats --html "$REPORT"
+echo "(the HTML report: $REPORT; set HANDOFF_DEMO_REPORT=FILE to keep it)"

@@ -17,6 +17,7 @@ import (
 	logCmd "github.com/handoff-dev/handoff/pkg/cmd/log"
 	releaseCmd "github.com/handoff-dev/handoff/pkg/cmd/release"
 	schemaCmd "github.com/handoff-dev/handoff/pkg/cmd/schema"
+	statsCmd "github.com/handoff-dev/handoff/pkg/cmd/stats"
 	statusCmd "github.com/handoff-dev/handoff/pkg/cmd/status"
 	validateCmd "github.com/handoff-dev/handoff/pkg/cmd/validate"
 
@@ -34,6 +35,7 @@ func addCommands(root *cobra.Command, f *cmdutil.Factory) {
 	root.AddCommand(logCmd.NewCmdLog(f, nil))
 	root.AddCommand(statusCmd.NewCmdStatus(f, nil))
 	root.AddCommand(releaseCmd.NewCmdRelease(f, nil))
+	root.AddCommand(statsCmd.NewCmdStats(f, nil))
 	root.AddCommand(configureCmd.NewCmdConfigure(f, nil))
 	root.AddCommand(mcpCmd.NewCmdMCP(f, nil))
 	root.AddCommand(exportCmd.NewCmdExport(f, nil))
