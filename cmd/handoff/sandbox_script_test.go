@@ -22,7 +22,7 @@ import (
 //
 //	sandbox-start [--token T] [--tenant-id ID] [--seed FILE] [--generate-contacts N]
 //	              [--latency DUR] [--fail-rate F] [--fail-status CODE] [--rate-limit N]
-//	              [--reply-after DUR] [--reply-jitter F] [--unanswered F]
+//	              [--reply-after DUR] [--reply-jitter F] [--unanswered F] [--rand-seed N]
 //	    starts a sandbox IN the test process on a free loopback port, stopped
 //	    when the script ends, and sets for the rest of the script:
 //	      WATI_URL         e.g. http://127.0.0.1:41234
@@ -128,6 +128,7 @@ func cmdSandboxStart(ts *testscript.TestScript, neg bool, args []string) {
 	fs.DurationVar(&opts.ReplyAfter, "reply-after", 0, "")
 	fs.Float64Var(&opts.ReplyJitter, "reply-jitter", 0, "")
 	fs.Float64Var(&opts.Unanswered, "unanswered", 0, "")
+	fs.Uint64Var(&opts.RandSeed, "rand-seed", 0, "")
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		ts.Fatalf("sandbox-start: bad arguments %q (%v)", args, err)
 	}
