@@ -141,7 +141,7 @@ func (e *Error) Hint() string {
 	case KindNotFound:
 		return "Check the target (phone in international form, conversation id or Channel:Phone) and the chatbot or team name."
 	case KindConflict:
-		return fmt.Sprintf("Name the channel: --conversation Channel:Phone (e.g. Support:14155552671), or give the account a default channel: handoff account add %s --channel NAME", acct)
+		return fmt.Sprintf("Name the channel: --conversation Channel:Phone (e.g. Support:14155552671), or give the account a default channel: handoff account set %s --channel NAME", acct)
 	case KindRateLimited:
 		if e.RetryAfter > 0 {
 			return fmt.Sprintf("Wati asked to wait %s. Nothing was changed; run it again later, or lower --rate.", e.RetryAfter.Round(time.Second))

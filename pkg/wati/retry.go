@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -312,8 +311,5 @@ func netErrorText(err error) string {
 // cancelled is the error of a call stopped by its context: it wraps
 // context.Canceled (exit 130) and says whether a write may have gone out.
 func cancelled(op string, cause error, inFlight bool) error {
-	if inFlight {
-		return fmt.Errorf("%s: cancelled while the request was on its way; Wati may have received it: %w", op, cause)
-	}
-	return fmt.Errorf("%s: %w", op, cause)
+	return &CancelledError{Op: op, InFlight: inFlight, Err: cause}
 }

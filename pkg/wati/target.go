@@ -73,8 +73,43 @@ const (
 //	"85200000000:14155552671"    → channel 85200000000, phone 14155552671
 //	"Support:65b73810e2bd04aa867b5f7d" → channel Support, contact id (chatbot starts only)
 //
-// Anything else is a *TargetError (exit 2).
+// Anything else is a *TargetError (exit 2). A phone may start with the
+// international prefix 00 instead of + ("00 1 415 555 2671"): see
+// ParseTargetNote for the note that says so.
 func ParseTarget(s string) (Target, error) {
+	t, _, err := ParseTargetNote(s)
+	return t, err
+}
+
+// ParseTargetNote is ParseTarget, plus a note for the user when the input
+// was read in a way worth saying: the international prefix 00 dropped.
+func ParseTargetNote(s string) (Target, string, error) {
+	t, err := parseTarget(s)
+	if err != nil {
+		return t, "", err
+	}
+	note := ""
+	if dropped00(s) {
+		note = fmt.Sprintf("read %q as +%s: 00 is the international prefix, dropped", strings.TrimSpace(s), t.Phone)
+	}
+	return t, note, nil
+}
+
+// dropped00 reports whether the phone part of s starts with 00.
+func dropped00(s string) bool {
+	if _, ph, ok := strings.Cut(s, ":"); ok {
+		s = ph
+	}
+	d := strings.TrimLeft(strings.TrimSpace(s), " -.()")
+	return strings.HasPrefix(strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, d), "00") && !strings.HasPrefix(d, "+")
+}
+
+func parseTarget(s string) (Target, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
 		return Target{}, &TargetError{Input: s, Reason: "empty"}
@@ -228,20 +263,29 @@ func parsePhone(s string) (string, error) {
 		return "", fmt.Errorf("no phone number")
 	}
 	var digits strings.Builder
+	plus := false
 	for i, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			digits.WriteRune(r)
 		case r == '+' && i == 0:
+			plus = true
 		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
 		default:
 			return "", fmt.Errorf("%q is not allowed in a phone number", r)
 		}
 	}
 	d := digits.String()
+	if !plus && strings.HasPrefix(d, "00") {
+		// 00 is the international prefix of most countries: 00 1 415 555
+		// 2671 is +1 415 555 2671.
+		d = d[2:]
+	}
 	switch {
 	case d == "":
 		return "", fmt.Errorf("no digits")
+	case plus && d[0] == '0':
+		return "", fmt.Errorf("after +, a phone number starts with its country code, not 0 (write +44 7700 900123, not +0044 or +07700)")
 	case d[0] == '0':
 		return "", fmt.Errorf("a phone number starts with its country code, not 0 (write 44 7700 900123, not 07700 900123)")
 	case len(d) < minPhoneDigits:

@@ -46,7 +46,9 @@ func TestParseTarget(t *testing.T) {
 		{"", "empty"},
 		{"   ", "empty"},
 		{"07700 900123", "not 0"},
-		{"0044 7700 900123", "not 0"},
+		{"+0044 7700 900123", "after +, a phone number starts with its country code"},
+		{"00 07700 900123", "not 0"},
+		{"0099912345678", "no country uses the code"},
 		{"1415555", "too short for an international number"},
 		{"1234567890123456", "too long for an international number"},
 		{"99912345678", "no country uses the code"},
@@ -183,5 +185,27 @@ func TestTargetFor(t *testing.T) {
 	chContact.V1Query(q)
 	if q.Encode() != "target=Support%3A65b73810e2bd04aa867b5f7d" {
 		t.Errorf("v1 query %s", q.Encode())
+	}
+}
+
+// The international prefix 00 is read as + (and said so); country-aware
+// length checks apply to what follows.
+func TestParseTarget00Prefix(t *testing.T) {
+	for in, want := range map[string]string{
+		"00 1 415 555 2671":     "14155552671",
+		"0044 7700 900123":      "447700900123",
+		"Support:0014155552671": "Support:14155552671",
+		"(00) 55 11 98765 4321": "5511987654321",
+	} {
+		tg, note, err := ParseTargetNote(in)
+		if err != nil || tg.String() != want || !strings.Contains(note, "00 is the international prefix") {
+			t.Errorf("ParseTargetNote(%q) = %v, %q, %v; want %s with a note", in, tg, note, err, want)
+		}
+	}
+	if _, note, _ := ParseTargetNote("+1 415 555 2671"); note != "" {
+		t.Errorf("note %q without 00", note)
+	}
+	if _, err := ParseTarget("00 1 415 555 267"); err == nil || !strings.Contains(err.Error(), "too short for country code +1") {
+		t.Errorf("00 and a short US number: %v", err)
 	}
 }
