@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/handoff-dev/handoff/pkg/textutil"
 )
 
 // Loader limits.
@@ -438,7 +440,7 @@ func (d *Document) setString(path, s string) {
 func suggest(key string, specs []fieldSpec) string {
 	best, bestD := "", 3
 	for _, s := range specs {
-		if dd := editDistance(strings.ToLower(key), s.name); dd < bestD {
+		if dd := textutil.EditDistance(strings.ToLower(key), s.name); dd < bestD {
 			best, bestD = s.name, dd
 		}
 	}
@@ -450,27 +452,6 @@ func suggest(key string, specs []fieldSpec) string {
 		return fmt.Sprintf(" (did you mean %s?)", best)
 	}
 	return " (known: " + strings.Join(names, ", ") + ")"
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // resolve follows aliases (bounded: expandedSize has already refused cycles).

@@ -15,6 +15,7 @@ import (
 
 	"github.com/handoff-dev/handoff/pkg/exitcode"
 	"github.com/handoff-dev/handoff/pkg/fsutil"
+	"github.com/handoff-dev/handoff/pkg/textutil"
 )
 
 // Exit codes of design.md. Errors of this package carry them (ExitCode
@@ -170,8 +171,30 @@ func (s *Store) checkName(name string) error {
 }
 
 func (s *Store) notFound(name string) error {
-	return &Error{Code: exitNotFound, Err: fmt.Errorf("%w: %q in %s", ErrNotFound, name, s.Dir),
-		Tip: "Run: handoff action list (or create it: handoff configure " + name + ")"}
+	tip := "Run: handoff action list (or create it: handoff configure " + name + ")"
+	if near := textutil.Suggest(name, s.fileNames()); near != "" {
+		tip = fmt.Sprintf("Did you mean %s? (handoff action list shows them all)", near)
+	}
+	return &Error{Code: exitNotFound, Err: fmt.Errorf("%w: %q in %s", ErrNotFound, name, s.Dir), Tip: tip}
+}
+
+// fileNames are the action names the folder's file names give (nothing is
+// read or parsed: for suggestions).
+func (s *Store) fileNames() []string {
+	ents, err := os.ReadDir(s.Dir)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range ents {
+		n := e.Name()
+		if base, ok := strings.CutSuffix(n, ".yaml"); ok {
+			names = append(names, base)
+		} else if base, ok := strings.CutSuffix(n, ".yml"); ok {
+			names = append(names, base)
+		}
+	}
+	return names
 }
 
 // read returns the bytes of the action's file, refusing huge files.
