@@ -21,8 +21,9 @@ import (
 //	check-report REPORT KIND [N] checks a batch report against the sandbox's state:
 //	    N lines (when given); every target reported "assigned" really is
 //	    (KIND chatbot: started once; team: in Billing; operator: assigned);
-//	    no chatbot started twice anywhere. Prints "assigned=A unknown=U
-//	    failed=F skipped=S" to stdout.
+//	    no chatbot started twice anywhere; a chatbot reported failed or
+//	    not-sent (what the docs' re-run recipe selects) was not started.
+//	    Prints "assigned=A unknown=U failed=F skipped=S not-sent=N" to stdout.
 //	pause DUR                    sleeps (before a kill -INT, to let a command start)
 //	max-starts N                 no contact of the sandbox has more than N chatbot starts;
 //	                             prints "starts=TOTAL"
@@ -96,6 +97,9 @@ func init() {
 				ts.Fatalf("report line %q: %v", l, err)
 			}
 			counts[r.Outcome]++
+			if args[1] == "chatbot" && (r.Outcome == "failed" || r.Outcome == "not-sent") && st.ChatbotStarts[r.Target] != 0 {
+				ts.Fatalf("reported %s %s (safe to send again); the sandbox started its chatbot %d times", r.Target, r.Outcome, st.ChatbotStarts[r.Target])
+			}
 			if r.Outcome != "assigned" {
 				continue
 			}
@@ -132,7 +136,7 @@ func init() {
 				ts.Fatalf("report has %d lines, want %d", lines, want)
 			}
 		}
-		fmt.Fprintf(ts.Stdout(), "assigned=%d unknown=%d failed=%d skipped=%d\n", counts["assigned"], counts["unknown"], counts["failed"], counts["skipped"])
+		fmt.Fprintf(ts.Stdout(), "assigned=%d unknown=%d failed=%d skipped=%d not-sent=%d\n", counts["assigned"], counts["unknown"], counts["failed"], counts["skipped"], counts["not-sent"])
 	}
 	scriptCmds["pause"] = func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 1 {

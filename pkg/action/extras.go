@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/handoff-dev/handoff/pkg/textutil"
 )
 
 // The optional sections of an action file, after the three steps (intent,
@@ -207,7 +209,7 @@ func placeholderList() string {
 func closestName(key string, names []string) string {
 	best, bestD := "", 3
 	for _, n := range names {
-		if d := editDistance(strings.ToLower(key), n); d < bestD {
+		if d := textutil.EditDistance(strings.ToLower(key), n); d < bestD {
 			best, bestD = n, d
 		}
 	}

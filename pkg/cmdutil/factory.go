@@ -22,6 +22,7 @@ type Settings struct {
 	RequestTimeout time.Duration // per HTTP attempt
 	Deadline       time.Duration // per call, all attempts
 	DirectoryTTL   time.Duration // when a directory cache is stale
+	RepeatWindow   time.Duration // a chatbot start is not repeated within it (0: off)
 }
 
 // Factory hands commands their dependencies, built lazily so that nothing

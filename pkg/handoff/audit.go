@@ -25,6 +25,7 @@ type AuditRecord struct {
 	Assignee   string    `json:"assignee"`
 	API        string    `json:"api,omitempty"`
 	Outcome    string    `json:"outcome"`
+	Reason     string    `json:"reason,omitempty"` // the vocabulary of reasons.go
 	OK         bool      `json:"ok"`
 	Error      string    `json:"error,omitempty"`
 	DurationMS int64     `json:"duration_ms"`
@@ -70,6 +71,7 @@ func recordOf(r Result, source, note string) AuditRecord {
 		Assignee:   r.Assignee,
 		API:        r.API,
 		Outcome:    r.Outcome,
+		Reason:     r.Reason,
 		OK:         r.OK,
 		Error:      r.Error,
 		DurationMS: r.DurationMS,
@@ -238,6 +240,11 @@ func (l *AuditLog) Read(f AuditFilter) (recs []AuditRecord, skipped int, err err
 			}
 		}
 		for _, p := range l.Files() {
+			// A file last written well before Since holds no record after
+			// it (an hour of margin for clock changes and hand-set times).
+			if st, serr := os.Stat(p); serr == nil && !f.Since.IsZero() && st.ModTime().Before(f.Since.Add(-time.Hour)) {
+				continue
+			}
 			fh, oerr := os.Open(p)
 			if oerr != nil {
 				err = oerr

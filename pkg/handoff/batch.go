@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -20,17 +21,42 @@ import (
 	"github.com/handoff-dev/handoff/pkg/wati"
 )
 
+// JournalMode says what a batch does with a journal an earlier run left.
+type JournalMode int
+
+const (
+	// JournalAuto resumes a run that did not end (crash, kill, Ctrl-C, a
+	// stop on a refused token) and starts afresh after one that ended.
+	JournalAuto JournalMode = iota
+	// JournalResume resumes the journal even when its run ended (targets it
+	// handed off are skipped; failed ones are sent again); without a
+	// journal it is an error.
+	JournalResume
+	// JournalFresh starts afresh whatever the journal holds.
+	JournalFresh
+)
+
+// Journal states in Summary.JournalState.
+const (
+	JournalNew     = "new"     // no earlier journal of this input
+	JournalResumed = "resumed" // the earlier run's journal was resumed
+	JournalStarted = "fresh"   // an earlier journal existed and was started over
+)
+
+// ErrNothingToResume: --resume with no journal of this input.
+var ErrNothingToResume = errors.New("there is no journal of this input to resume")
+
 // BatchOptions configure RunBatch.
 type BatchOptions struct {
 	Concurrency int     // workers; 0 = 8
 	Rate        float64 // requests per second shared by all workers; 0 = no limit
 
 	// Journal is the journal file; "" = none. Dry runs never journal.
-	Journal string
-	// RemoveJournal deletes the journal once every target is done (used
-	// for the default journal, so that the same command run again later
-	// starts afresh instead of skipping everything).
-	RemoveJournal bool
+	Journal     string
+	JournalMode JournalMode
+	// InputKey and InputName identify the input in the journal (Input.Key
+	// and Input.Name).
+	InputKey, InputName string
 	// RetryUnknown resends chatbot starts that were in flight when an
 	// earlier run died (their outcome is unknown); without it they are
 	// reported as unknown and not sent.
@@ -65,7 +91,7 @@ type Progress struct {
 	Done      int
 	Failed    int
 	Unknown   int
-	Skipped   int // done earlier (journal) or duplicates
+	Skipped   int // done earlier (journal), duplicates, repeats
 	Total     int // expected (0 = unknown)
 	Elapsed   time.Duration
 	Rate      float64 // targets processed per second
@@ -73,42 +99,100 @@ type Progress struct {
 	SlowDowns int
 }
 
-// Summary is the account of a whole batch.
-type Summary struct {
-	Action     string         `json:"action"`
-	Account    string         `json:"account"`
-	Total      int            `json:"total"`      // targets read
-	Done       int            `json:"done"`       // handed off (or dry-run) now
-	Failed     int            `json:"failed"`     // refused or not sent
-	FailedBy   map[string]int `json:"failed_by"`  // failures by reason
-	Unknown    int            `json:"unknown"`    // outcome unknown
-	Skipped    int            `json:"skipped"`    // done in an earlier run (journal)
-	Duplicates int            `json:"duplicates"` // repeated targets, handed off once
-	NotRun     int            `json:"not_run"`    // read but not sent (cancelled or aborted)
-	ElapsedMS  int64          `json:"elapsed_ms"`
-	Rate       float64        `json:"rate"`      // targets per second
-	SlowDowns  int            `json:"slowdowns"` // times the run slowed down after a 429
-	DryRun     bool           `json:"dry_run,omitempty"`
-	Format     string         `json:"input_format,omitempty"` // csv | lines
-	Journal    string         `json:"journal,omitempty"`      // kept journal ("" when none or removed)
-	Cancelled  bool           `json:"cancelled,omitempty"`
-	Aborted    string         `json:"aborted,omitempty"` // why the run stopped early
+// MaxListed is how many failed (and unknown) targets a summary names.
+const MaxListed = 10
+
+// Listed is one target a summary names: a failure, or an unknown outcome.
+type Listed struct {
+	Line   int    `json:"line,omitempty"`
+	Target string `json:"target"`
+	Reason string `json:"reason"`
+	Error  string `json:"error"`
 }
 
-// ExitCode: 0 all succeeded; 1 any failed; 7 none failed but some
-// outcomes are unknown; 130 cancelled.
+// Summary is the account of a whole batch. Every target read is counted
+// once, under its outcome (docs/assign.md).
+type Summary struct {
+	Action      string         `json:"action"`
+	Account     string         `json:"account"`
+	Total       int            `json:"total"`        // targets read
+	Done        int            `json:"done"`         // handed off (or dry-run) now
+	Failed      int            `json:"failed"`       // refused, or could not be sent: nothing changed
+	FailedBy    map[string]int `json:"failed_by"`    // failures by reason
+	Failures    []Listed       `json:"failures"`     // the first MaxListed failures
+	Unknown     int            `json:"unknown"`      // may or may not have happened
+	Unknowns    []Listed       `json:"unknowns"`     // the first MaxListed unknown outcomes
+	NotSent     int            `json:"not_sent"`     // read but never sent (cancelled, or the run stopped)
+	DoneEarlier int            `json:"done_earlier"` // done by the run this one resumed (journal)
+	Repeats     int            `json:"repeats"`      // refused: sent within the repeat window (audit log)
+	Duplicates  int            `json:"duplicates"`   // repeated targets, handed off once
+	ElapsedMS   int64          `json:"elapsed_ms"`
+	Rate        float64        `json:"rate"`      // targets per second
+	SlowDowns   int            `json:"slowdowns"` // times the run slowed down after a 429
+	DryRun      bool           `json:"dry_run,omitempty"`
+	Format      string         `json:"input_format,omitempty"` // csv | lines
+	Journal     string         `json:"journal,omitempty"`      // the journal file, when one is kept
+	// JournalState: new, resumed or fresh (an earlier journal of this
+	// input was started over: its run had ended, or --fresh).
+	JournalState string `json:"journal_state,omitempty"`
+	// ResumedFrom is when the resumed run began; EarlierEnded when the
+	// earlier run of this input ended (JournalState fresh).
+	ResumedFrom  *time.Time `json:"resumed_from,omitempty"`
+	EarlierEnded *time.Time `json:"earlier_run_ended,omitempty"`
+	// Finished: every target read has its outcome and the input was read to
+	// its end, so a later run of the same input starts afresh.
+	Finished  bool   `json:"finished"`
+	Report    string `json:"report,omitempty"` // the report file
+	Cancelled bool   `json:"cancelled,omitempty"`
+	Aborted   string `json:"aborted,omitempty"` // why the run stopped early
+}
+
+// ExitCode: 130 cancelled; 1 any failed or refused as a repeat; 7 none
+// failed but some outcomes are unknown; 1 some never sent; else 0.
 func (s Summary) ExitCode() int {
 	switch {
 	case s.Cancelled:
 		return exitcode.Cancel
-	case s.Failed > 0:
+	case s.Failed > 0, s.Repeats > 0:
 		return exitcode.Failure
 	case s.Unknown > 0:
 		return exitcode.Unknown
-	case s.NotRun > 0:
+	case s.NotSent > 0:
 		return exitcode.Failure
 	}
 	return exitcode.OK
+}
+
+// count adds one result to the summary.
+func (s *Summary) count(res Result) {
+	s.Total++
+	list := func(l *[]Listed) {
+		if len(*l) < MaxListed {
+			*l = append(*l, Listed{Line: res.Line, Target: res.Target, Reason: res.Reason, Error: res.Error})
+		}
+	}
+	switch res.Outcome {
+	case OutcomeAssigned, OutcomeDryRun:
+		s.Done++
+	case OutcomeUnknown:
+		s.Unknown++
+		list(&s.Unknowns)
+	case OutcomeNotSent:
+		s.NotSent++
+	case OutcomeSkipped:
+		switch res.Reason {
+		case ReasonDuplicate:
+			s.Duplicates++
+		case ReasonRepeat:
+			s.Repeats++
+		default:
+			s.DoneEarlier++
+		}
+	default:
+		s.Failed++
+		s.FailedBy[res.Reason]++
+		list(&s.Failures)
+	}
 }
 
 // BatchError is a batch that stopped early; its code is the cause's.
@@ -124,12 +208,14 @@ func (e *BatchError) ExitCode() int { return e.Code }
 type job struct {
 	item   inputItem
 	target wati.Target
+	note   string  // how the target was read (the 00 prefix dropped)
 	pre    *Result // decided without sending (invalid, duplicate, skipped)
 }
 
 type batch struct {
 	r      *Runner
 	opts   BatchOptions
+	sum    Summary
 	j      *journal
 	lim    *rate.Limiter
 	max    float64 // configured rate (0 = none)
@@ -156,8 +242,39 @@ type batch struct {
 // returns the summary, and an error (with an exit code) when the run had
 // to stop early: unreadable input, journal trouble, an authentication
 // failure, or Wati unavailable for many targets in a row.
+//
+// The steps: read the input's first line (an unreadable input leaves
+// nothing behind); open the journal (resume or start afresh); run the
+// producer and the workers; collect results into the report, the summary
+// and the progress; then close: record the end in the journal when every
+// target read has its outcome.
 func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) (Summary, error) {
-	start := time.Now()
+	b := newBatch(r, opts)
+	tr := newTargetReader(in)
+	if err := startInput(ctx, tr); err != nil {
+		return b.sum, err
+	}
+	if opts.Start != nil {
+		if err := opts.Start(tr.columns); err != nil {
+			return b.sum, err
+		}
+	}
+	set := newTargetSet(b.opts.Total)
+	if err := b.openJournal(set); err != nil {
+		set.release()
+		return b.sum, err
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	b.cancel = cancel
+	results, inputDone := b.run(runCtx, tr, set)
+	b.collect(results)
+	b.close(ctx, tr, inputDone)
+	return b.sum, b.err()
+}
+
+// newBatch applies the defaults and sets up the shared rate limiter.
+func newBatch(r *Runner, opts BatchOptions) *batch {
 	run := *r
 	if run.Source == "" {
 		run.Source = "batch"
@@ -171,13 +288,13 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 	if opts.MaxRateLimitRetries == 0 {
 		opts.MaxRateLimitRetries = 3
 	}
-	sum := Summary{Action: r.Action.Name, Account: r.Account, FailedBy: map[string]int{}, DryRun: r.DryRun}
-	b := &batch{r: &run, opts: opts, cost: 1, resend: true, start: start}
-	a := r.Action.Assignee
-	if a.Type == action.Team {
+	b := &batch{r: &run, opts: opts, cost: 1, resend: true, start: time.Now(),
+		sum: Summary{Action: r.Action.Name, Account: r.Account, FailedBy: map[string]int{},
+			Failures: []Listed{}, Unknowns: []Listed{}, DryRun: r.DryRun}}
+	if r.Action.Assignee.Type == action.Team {
 		b.cost = 2 // read the contact, then assign
 	}
-	if a.Type == action.Bot && a.BotID != "" {
+	if !Idempotent(r.Action) {
 		b.resend = opts.RetryUnknown // a chatbot start is not idempotent
 	}
 	b.max = opts.Rate
@@ -186,30 +303,54 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 	} else {
 		b.lim = rate.NewLimiter(rate.Inf, b.cost)
 	}
+	return b
+}
 
-	// Read the first line before anything is written: an input that
-	// cannot be read at all (a CSV without a target column) leaves no
-	// journal behind and reports no summary.
-	tr := newTargetReader(in)
-	if err := startInput(ctx, tr); err != nil {
-		return sum, err
+// openJournal opens the journal, decides whether this run resumes the
+// earlier one or starts afresh, and loads what a resumed run did into set.
+func (b *batch) openJournal(set *targetSet) error {
+	path := b.opts.Journal
+	if path == "" || b.r.DryRun {
+		return nil
 	}
-	if opts.Start != nil {
-		if err := opts.Start(tr.columns); err != nil {
-			return sum, err
+	j, meta, err := openJournal(path)
+	if err != nil {
+		code := exitcode.Failure
+		if !errors.Is(err, ErrJournalBusy) {
+			code = exitcode.Config
+		}
+		return &BatchError{Err: err, Code: code}
+	}
+	mode := b.opts.JournalMode
+	if meta.empty && mode == JournalResume {
+		_ = os.Remove(path)
+		_ = j.close()
+		return &BatchError{Err: fmt.Errorf("%w (%s)", ErrNothingToResume, path), Code: exitcode.Usage}
+	}
+	now := time.Now()
+	switch {
+	case meta.empty:
+		b.sum.JournalState = JournalNew
+	case mode == JournalFresh || (meta.finished && mode != JournalResume):
+		b.sum.JournalState = JournalStarted
+		if meta.finished && !meta.ended.IsZero() {
+			b.sum.EarlierEnded = &meta.ended
+		}
+	default:
+		b.sum.JournalState = JournalResumed
+		if !meta.began.IsZero() {
+			b.sum.ResumedFrom = &meta.began
 		}
 	}
-
-	set := newTargetSet(opts.Total)
-	if opts.Journal != "" && !r.DryRun {
-		j, err := openJournal(opts.Journal, func(kind byte, target string) {
+	if b.sum.JournalState == JournalResumed {
+		err = j.replay(func(kind byte, target string) {
 			st := stNone
 			switch kind {
 			case jStart:
 				st = stStarted
 			case jDone:
 				st = stDone
-			case jFailed:
+			case jFailed, jNotSent:
 				st = stFailed
 			case jUnknown:
 				st = stUnknown
@@ -218,165 +359,174 @@ func (r *Runner) RunBatch(ctx context.Context, in io.Reader, opts BatchOptions) 
 			}
 			set.set(target, st)
 		})
-		if err != nil {
-			set.release()
-			code := exitcode.Failure
-			if !errors.Is(err, ErrJournalBusy) {
-				code = exitcode.Config
-			}
-			return sum, &BatchError{Err: err, Code: code}
-		}
-		b.j = j
-		sum.Journal = opts.Journal
+	} else {
+		err = j.restart(b.opts.InputKey, b.opts.InputName, now)
 	}
+	if err != nil {
+		_ = j.close()
+		return &BatchError{Err: err, Code: exitcode.Config}
+	}
+	b.j = j
+	b.sum.Journal = path
+	return nil
+}
 
-	runCtx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	b.cancel = cancel
-
-	jobs := make(chan job, opts.Concurrency*2)
-	results := make(chan Result, opts.Concurrency*2)
-	var inputErr error
-	producerDone := make(chan struct{})
+// run starts the producer, the workers and the rate tuner; results closes
+// once every worker is done, inputDone once the producer is (with its
+// error, if any).
+func (b *batch) run(ctx context.Context, tr *targetReader, set *targetSet) (<-chan Result, <-chan error) {
+	jobs := make(chan job, b.opts.Concurrency*2)
+	results := make(chan Result, b.opts.Concurrency*2)
+	inputDone := make(chan error, 1)
 	go func() {
-		defer close(producerDone)
 		defer close(jobs)
 		defer set.release()
-		inputErr = b.produce(runCtx, tr, set, jobs)
+		inputDone <- b.produce(ctx, tr, set, jobs)
 	}()
-
 	var wg sync.WaitGroup
-	for range opts.Concurrency {
+	for range b.opts.Concurrency {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b.work(runCtx, jobs, results)
+			b.work(ctx, jobs, results)
 		}()
 	}
 	stopTuner := make(chan struct{})
 	go b.tune(stopTuner)
-	go func() { wg.Wait(); close(results) }()
+	go func() { wg.Wait(); close(stopTuner); close(results) }()
+	return results, inputDone
+}
 
-	// Collect: report, counts, progress.
+// collect counts the results and writes the report, calling Progress on
+// the way, until every worker is done.
+func (b *batch) collect(results <-chan Result) {
 	var rep *bufio.Writer
 	var enc *json.Encoder
-	if opts.Report != nil {
-		rep = bufio.NewWriterSize(opts.Report, 64<<10)
+	if b.opts.Report != nil {
+		rep = bufio.NewWriterSize(b.opts.Report, 64<<10)
 		enc = json.NewEncoder(rep)
 	}
 	var reportErr error
-	tick := time.NewTicker(opts.ProgressEvery)
-	defer tick.Stop()
-	snapshot := func() Progress {
-		el := time.Since(start)
-		p := Progress{
-			Processed: sum.Done + sum.Failed + sum.Unknown + sum.Skipped + sum.Duplicates,
-			Done:      sum.Done, Failed: sum.Failed, Unknown: sum.Unknown,
-			Skipped: sum.Skipped + sum.Duplicates, Total: opts.Total, Elapsed: el,
-		}
-		if s := el.Seconds(); s > 0 {
-			p.Rate = float64(p.Processed) / s
-		}
-		if l := b.lim.Limit(); l != rate.Inf {
-			p.Limit = float64(l)
-		}
-		b.mu.Lock()
-		p.SlowDowns = b.slowDowns
-		b.mu.Unlock()
-		return p
+	reportFailed := func(err error) {
+		reportErr = err
+		b.abort(fmt.Errorf("writing the report: %w", err), exitcode.Failure)
 	}
-loop:
+	tick := time.NewTicker(b.opts.ProgressEvery)
+	defer tick.Stop()
 	for {
 		select {
 		case res, ok := <-results:
 			if !ok {
-				break loop
+				if rep != nil && reportErr == nil {
+					if err := rep.Flush(); err != nil {
+						reportFailed(err)
+					}
+				}
+				return
 			}
-			sum.Total++
-			switch {
-			case res.Reason == "not-run":
-				sum.NotRun++
-				continue
-			case res.Outcome == OutcomeAssigned || res.Outcome == OutcomeDryRun:
-				sum.Done++
-			case res.Outcome == OutcomeUnknown:
-				sum.Unknown++
-			case res.Outcome == OutcomeSkipped && res.Reason == "duplicate":
-				sum.Duplicates++
-			case res.Outcome == OutcomeSkipped:
-				sum.Skipped++
-			default:
-				sum.Failed++
-				sum.FailedBy[res.Reason]++
-			}
+			b.sum.count(res)
 			if enc != nil && reportErr == nil {
-				if reportErr = enc.Encode(res); reportErr != nil {
-					b.abort(fmt.Errorf("writing the report: %w", reportErr), exitcode.Failure)
+				if err := enc.Encode(res); err != nil {
+					reportFailed(err)
 				}
 			}
 		case <-tick.C:
 			if rep != nil && reportErr == nil {
-				reportErr = rep.Flush()
+				if err := rep.Flush(); err != nil {
+					reportFailed(err)
+				}
 			}
-			if opts.Progress != nil {
-				opts.Progress(snapshot())
+			if b.opts.Progress != nil {
+				b.opts.Progress(b.progress())
 			}
 		}
 	}
-	close(stopTuner)
-	if rep != nil && reportErr == nil {
-		if err := rep.Flush(); err != nil {
-			reportErr = err
-			b.abort(fmt.Errorf("writing the report: %w", err), exitcode.Failure)
-		}
+}
+
+func (b *batch) progress() Progress {
+	s := &b.sum
+	el := time.Since(b.start)
+	p := Progress{
+		Processed: s.Total,
+		Done:      s.Done, Failed: s.Failed, Unknown: s.Unknown,
+		Skipped: s.DoneEarlier + s.Duplicates + s.Repeats, Total: b.opts.Total, Elapsed: el,
 	}
+	if sec := el.Seconds(); sec > 0 {
+		p.Rate = float64(p.Processed) / sec
+	}
+	if l := b.lim.Limit(); l != rate.Inf {
+		p.Limit = float64(l)
+	}
+	b.mu.Lock()
+	p.SlowDowns = b.slowDowns
+	b.mu.Unlock()
+	return p
+}
+
+// close ends the run: the input's error (if it stopped the run), the
+// figures, and the journal, whose end is recorded when every target read
+// has its outcome and the input was read to its end.
+func (b *batch) close(ctx context.Context, tr *targetReader, inputDone <-chan error) {
 	// The producer is done unless it is blocked reading an input that
 	// never ends (stdin after Ctrl-C); then leave it.
+	readAll := false
 	select {
-	case <-producerDone:
-		sum.Format = tr.Format()
-		if inputErr != nil && !errors.Is(inputErr, context.Canceled) {
+	case inputErr := <-inputDone:
+		b.sum.Format = tr.Format()
+		switch {
+		case inputErr == nil:
+			readAll = true
+		case !errors.Is(inputErr, context.Canceled):
 			b.abort(inputErr, exitCodeOf(inputErr))
 		}
 	case <-time.After(50 * time.Millisecond):
 	}
-
-	el := time.Since(start)
-	sum.ElapsedMS = el.Milliseconds()
-	if s := el.Seconds(); s > 0 {
-		sum.Rate = math.Round(float64(sum.Done+sum.Failed+sum.Unknown)/s*10) / 10
-	}
-	sum.SlowDowns = b.slowDowns
-	if opts.Progress != nil {
-		opts.Progress(snapshot())
+	el := time.Since(b.start)
+	b.sum.ElapsedMS = el.Milliseconds()
+	if sec := el.Seconds(); sec > 0 {
+		b.sum.Rate = math.Round(float64(b.sum.Done+b.sum.Failed+b.sum.Unknown)/sec*10) / 10
 	}
 	b.mu.Lock()
-	fatal, fatalCode := b.fatal, b.fatalCode
+	b.sum.SlowDowns = b.slowDowns
+	fatal := b.fatal
 	b.mu.Unlock()
+	if b.opts.Progress != nil {
+		b.opts.Progress(b.progress())
+	}
 	if ctx.Err() != nil && fatal == nil {
-		sum.Cancelled = true
+		b.sum.Cancelled = true
 	}
 	if fatal != nil {
-		sum.Aborted = fatal.Error()
+		b.sum.Aborted = fatal.Error()
 	}
-	if b.j != nil {
-		allDone := fatal == nil && !sum.Cancelled && sum.Failed == 0 && sum.Unknown == 0 && sum.NotRun == 0
-		var jerr error
-		if allDone && opts.RemoveJournal {
-			jerr = b.j.remove()
-			sum.Journal = ""
-		} else {
-			jerr = b.j.close()
+	b.sum.Finished = readAll && fatal == nil && !b.sum.Cancelled
+	if b.j == nil {
+		return
+	}
+	var jerr error
+	if b.sum.Finished {
+		jerr = b.j.finish(time.Now())
+	}
+	if err := b.j.close(); jerr == nil {
+		jerr = err
+	}
+	if jerr != nil {
+		b.sum.Finished = false
+		if fatal == nil {
+			b.abort(jerr, exitcode.Failure)
+			b.sum.Aborted = jerr.Error()
 		}
-		if jerr != nil && fatal == nil {
-			fatal, fatalCode = jerr, exitcode.Failure
-			sum.Aborted = jerr.Error()
-		}
 	}
-	if fatal != nil {
-		return sum, &BatchError{Err: fatal, Code: fatalCode}
+}
+
+// err is the error that stopped the run, if any.
+func (b *batch) err() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fatal != nil {
+		return &BatchError{Err: b.fatal, Code: b.fatalCode}
 	}
-	return sum, nil
+	return nil
 }
 
 // startInput reads the input up to its first target, giving up when ctx
@@ -412,6 +562,9 @@ func (b *batch) abort(err error, code int) {
 // produce reads targets and decides what needs sending.
 func (b *batch) produce(ctx context.Context, tr *targetReader, set *targetSet, jobs chan<- job) error {
 	send := func(jb job) bool {
+		if ctx.Err() != nil {
+			return false
+		}
 		select {
 		case jobs <- jb:
 			return true
@@ -435,15 +588,18 @@ func (b *batch) produce(ctx context.Context, tr *targetReader, set *targetSet, j
 			return err
 		}
 		jb := job{item: it}
-		t, perr := wati.ParseTarget(it.raw)
-		if perr != nil || it.raw == "" {
-			if perr == nil {
+		t, note, perr := wati.ParseTargetNote(it.raw)
+		if perr != nil || it.raw == "" || it.bad != "" {
+			switch {
+			case it.bad != "":
+				perr = errors.New(it.bad)
+			case perr == nil:
 				perr = errors.New("no target on this line")
 			}
 			res := b.base(it, it.raw)
-			res.Outcome, res.Reason = OutcomeFailed, "invalid-target"
+			res.Outcome, res.Reason = OutcomeFailed, ReasonInvalidTarget
 			res.Err = &usageError{perr}
-			res.Error = fmt.Sprintf("line %d: %v", it.line, perr)
+			res.Error = perr.Error()
 			jb.pre = &res
 			if !send(jb) {
 				return ctx.Err()
@@ -454,26 +610,26 @@ func (b *batch) produce(ctx context.Context, tr *targetReader, set *targetSet, j
 		flags := set.get(key)
 		if flags&seenBit != 0 {
 			res := b.base(it, key)
-			res.OK, res.Outcome, res.Reason, res.Error = true, OutcomeSkipped, "duplicate", "duplicate of an earlier line"
+			res.OK, res.Outcome, res.Reason, res.Error = true, OutcomeSkipped, ReasonDuplicate, "duplicate of an earlier line"
 			jb.pre = &res
 		} else {
 			set.set(key, flags|seenBit)
 			switch flags & stateMask {
 			case stDone:
 				res := b.base(it, key)
-				res.OK, res.Outcome, res.Reason, res.Error = true, OutcomeSkipped, "journal", "done in an earlier run (journal)"
+				res.OK, res.Outcome, res.Reason, res.Error = true, OutcomeSkipped, ReasonDoneEarlier, "done by the run this one resumes (journal)"
 				jb.pre = &res
 			case stStarted, stUnknown:
 				if !b.resend {
 					res := b.base(it, key)
-					res.Outcome, res.Reason = OutcomeUnknown, "unknown"
-					res.Error = "an earlier run started this chatbot and stopped before knowing whether Wati received it; not resent (check the conversation, then re-run with --retry-unknown to send it again)"
+					res.Outcome, res.Reason = OutcomeUnknown, ReasonInterrupted
+					res.Error = "the run this one resumes started this chatbot and stopped before knowing whether Wati received it; not resent (check the conversation, then re-run with --retry-unknown to send it again)"
 					res.Err = unknownErr{errors.New(res.Error)}
 					jb.pre = &res
 				}
 			}
 		}
-		jb.target = t
+		jb.target, jb.note = t, note
 		if !send(jb) {
 			return ctx.Err()
 		}
@@ -502,36 +658,62 @@ func (b *batch) work(ctx context.Context, jobs <-chan job, results chan<- Result
 				return
 			}
 		case <-ctx.Done():
-			// Drain what was queued so that it is counted.
-			for jb := range jobs {
-				if jb.pre != nil {
-					results <- *jb.pre
-					continue
+			// Account for what was queued, without waiting for an input
+			// that may never end (stdin after Ctrl-C).
+			for {
+				select {
+				case jb, ok := <-jobs:
+					if !ok {
+						return
+					}
+					results <- b.unsent(jb)
+				default:
+					return
 				}
-				res := b.base(jb.item, jb.target.String())
-				res.Reason = "not-run"
-				results <- res
 			}
-			return
 		}
-		if jb.pre != nil {
-			results <- *jb.pre
-			continue
-		}
-		if ctx.Err() != nil {
-			res := b.base(jb.item, jb.target.String())
-			res.Reason = "not-run"
-			results <- res
+		if jb.pre != nil || ctx.Err() != nil {
+			results <- b.unsent(jb)
 			continue
 		}
 		results <- b.process(ctx, jb)
 	}
 }
 
+// unsent is the result of a job that was decided without sending, or
+// that the run ended before sending.
+func (b *batch) unsent(jb job) Result {
+	if jb.pre != nil {
+		if jb.pre.Outcome == OutcomeUnknown {
+			// An interrupted chatbot start may have happened: the audit
+			// log must say so, for the repeat check of later runs.
+			b.r.audit(jb.pre)
+		}
+		return *jb.pre
+	}
+	res := b.base(jb.item, jb.target.String())
+	res.Outcome, res.Reason, res.Error = OutcomeNotSent, ReasonCancelled, "cancelled before it was sent"
+	b.mu.Lock()
+	if b.fatal != nil {
+		res.Reason, res.Error = ReasonStopped, "not sent: the run stopped first ("+b.fatal.Error()+")"
+	}
+	b.mu.Unlock()
+	res.Err = context.Canceled
+	return res
+}
+
 // process sends one target: journal "sent" first (on disk before a chatbot
 // start), then the handoff, then the outcome.
 func (b *batch) process(ctx context.Context, jb job) Result {
 	key := jb.target.String()
+	if !b.r.Again && !Idempotent(b.r.Action) {
+		if rec, ok := b.r.Repeats.Check(key); ok {
+			res := b.r.repeatResult(key, rec, b.r.Repeats.Window)
+			res.Line = jb.item.line
+			b.r.audit(&res)
+			return res
+		}
+	}
 	if b.j != nil {
 		seq, err := b.j.record(jStart, key, "")
 		if err == nil && !b.resend {
@@ -539,23 +721,24 @@ func (b *batch) process(ctx context.Context, jb job) Result {
 		}
 		if err != nil {
 			b.abort(err, exitcode.Failure)
-			res := b.base(jb.item, key)
-			res.Reason = "not-run"
-			return res
+			return b.unsent(jb)
 		}
 	}
 	var res Result
 	for attempt := 0; ; attempt++ {
 		if err := b.wait(ctx); err != nil {
-			// Cancelled before sending: the journal's "sent" record
-			// stays, which is safe (a PUT is resent, a chatbot start is
-			// reported unknown) but we know better here.
+			// Cancelled before sending (the first time, or while waiting
+			// out a 429): surely not sent.
 			if b.j != nil {
-				_, _ = b.j.record(jFailed, key, "cancelled before sending")
+				_, _ = b.j.record(jNotSent, key, "cancelled before sending")
 			}
-			res = b.base(jb.item, key)
-			res.Reason = "not-run"
-			return res
+			if attempt > 0 {
+				res.Outcome, res.Reason = OutcomeNotSent, ReasonCancelled
+				res.Error = "cancelled while waiting out Wati's 429; not sent again"
+				res.Err, res.Line = context.Canceled, jb.item.line
+				return res
+			}
+			return b.unsent(jb)
 		}
 		res = b.r.Run(ctx, jb.target)
 		// Any 429 on the way, even one the client's own retries got
@@ -568,12 +751,17 @@ func (b *batch) process(ctx context.Context, jb job) Result {
 		}
 	}
 	res.Line = jb.item.line
+	if jb.note != "" {
+		res.Warnings = append([]string{jb.note}, res.Warnings...)
+	}
 	b.observe(res)
 	if b.j != nil {
 		var err error
 		switch {
 		case res.OK:
 			_, err = b.j.record(jDone, key, "")
+		case res.Outcome == OutcomeNotSent:
+			_, err = b.j.record(jNotSent, key, res.Error)
 		case ctx.Err() != nil && exitCodeOf(res.Err) == exitcode.Cancel:
 			// Interrupted in flight: leave the "sent" record; a re-run
 			// decides (resend a PUT, report a chatbot start unknown).
@@ -599,7 +787,7 @@ func (b *batch) observe(res Result) {
 	}
 	switch code := exitCodeOf(res.Err); code {
 	case exitcode.Auth, exitcode.Config:
-		b.abort(fmt.Errorf("stopped: %s", res.Error), code)
+		b.abort(fmt.Errorf("%s: %w", res.Target, res.Err), code)
 	case exitcode.Unavailable:
 		if !isRateLimited(res.Err) && b.consecUnav.Add(1) >= int64(max(20, 2*b.opts.Concurrency)) {
 			b.abort(fmt.Errorf("stopped: Wati was unavailable for %d targets in a row (last: %s)", b.consecUnav.Load(), res.Error), exitcode.Unavailable)

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -59,7 +60,7 @@ func TestBatchOutcomesMatchState(t *testing.T) {
 		t.Fatal(err)
 	}
 	if sum.Total != 63 || sum.Done != 60 || sum.Duplicates != 1 || sum.Failed != 2 ||
-		sum.FailedBy["invalid-target"] != 1 || sum.FailedBy["not_found"] != 1 || sum.Format != "csv" {
+		sum.FailedBy["invalid-target"] != 1 || sum.FailedBy["not-found"] != 1 || sum.Format != "csv" {
 		t.Fatalf("summary %+v", sum)
 	}
 	if sum.ExitCode() != 1 {
@@ -125,7 +126,7 @@ func TestBatchResumeFromJournal(t *testing.T) {
 				t.Fatal(err)
 			}
 			writes, _ := f.writes()
-			if sum.Skipped != 2 || sum.Unknown != c.wantUnknown || sum.Done != 4-c.wantUnknown || len(rep) != 6 {
+			if sum.DoneEarlier != 2 || sum.JournalState != JournalResumed || sum.Unknown != c.wantUnknown || sum.Done != 4-c.wantUnknown || len(rep) != 6 {
 				t.Fatalf("summary %+v", sum)
 			}
 			if writes != 4-c.wantUnknown {
@@ -145,23 +146,42 @@ func TestBatchResumeFromJournal(t *testing.T) {
 	}
 }
 
-func TestBatchDefaultJournalRemovedWhenAllDone(t *testing.T) {
+// A journal belongs to one run: once the run ended (whatever the outcomes)
+// the same input starts afresh and says so; a failure is never "done
+// earlier"; --resume skips what the ended run handed off; --fresh ignores
+// an unfinished one.
+func TestBatchJournalOneRun(t *testing.T) {
 	f := newWati(t, sandbox.Options{})
 	jpath := filepath.Join(t.TempDir(), "journals", "x.journal")
-	sum, _, err := batchOf(t, f, userAction, targets(5, 0), BatchOptions{Journal: jpath, RemoveJournal: true})
-	if err != nil || sum.Journal != "" {
+	in := targets(5, 0) + "19175550000\n" // 5 done, 1 not found
+	sum, _, err := batchOf(t, f, userAction, in, BatchOptions{Journal: jpath})
+	if err != nil || sum.Journal != jpath || !sum.Finished || sum.JournalState != JournalNew || sum.Failed != 1 || sum.Done != 5 {
 		t.Fatalf("%+v %v", sum, err)
 	}
-	if _, err := os.Stat(jpath); !os.IsNotExist(err) {
-		t.Fatal("journal kept after a complete run")
+	// A week later: every target is sent again.
+	sum, _, err = batchOf(t, f, userAction, in, BatchOptions{Journal: jpath})
+	if err != nil || sum.Done != 5 || sum.DoneEarlier != 0 || sum.Failed != 1 || sum.JournalState != JournalStarted || sum.EarlierEnded == nil {
+		t.Fatalf("later run: %+v %v", sum, err)
 	}
-	// With a failure it stays, and says so.
-	sum, _, _ = batchOf(t, f, userAction, targets(5, 0)+"19175550000\n", BatchOptions{Journal: jpath, RemoveJournal: true})
-	if sum.Journal != jpath {
-		t.Fatalf("journal not reported: %+v", sum)
+	// --resume: what the ended run handed off is skipped, the failure is sent again.
+	sum, _, err = batchOf(t, f, userAction, in, BatchOptions{Journal: jpath, JournalMode: JournalResume})
+	if err != nil || sum.Done != 0 || sum.DoneEarlier != 5 || sum.Failed != 1 || sum.JournalState != JournalResumed {
+		t.Fatalf("--resume: %+v %v", sum, err)
 	}
-	if _, err := os.Stat(jpath); err != nil {
-		t.Fatal("journal removed although a target failed")
+	// An unfinished journal is resumed, unless --fresh.
+	os.WriteFile(jpath, []byte(journalHeader+"S\t15550000000\nD\t15550000000\n"), 0o600)
+	sum, _, _ = batchOf(t, f, userAction, in, BatchOptions{Journal: jpath, JournalMode: JournalFresh})
+	if sum.Done != 5 || sum.DoneEarlier != 0 || sum.JournalState != JournalStarted || sum.EarlierEnded != nil {
+		t.Fatalf("--fresh: %+v", sum)
+	}
+	// --resume without a journal is an error, and leaves none behind.
+	other := filepath.Join(filepath.Dir(jpath), "none.journal")
+	_, _, err = batchOf(t, f, userAction, in, BatchOptions{Journal: other, JournalMode: JournalResume})
+	if !errors.Is(err, ErrNothingToResume) || exitCodeOf(err) != 2 {
+		t.Fatalf("--resume with nothing: %v", err)
+	}
+	if _, err := os.Stat(other); !os.IsNotExist(err) {
+		t.Fatal("--resume left an empty journal")
 	}
 }
 
@@ -236,7 +256,7 @@ func TestBatchCancelThenResume(t *testing.T) {
 			t.Fatalf("chatbot started %d times for %s", v, k)
 		}
 	}
-	if sum2.Skipped != sum.Done || sum2.Skipped+sum2.Done+sum2.Unknown != 200 || len(rep) != 200 {
+	if sum2.DoneEarlier != sum.Done || sum2.DoneEarlier+sum2.Done+sum2.Unknown != 200 || len(rep) != 200 {
 		t.Fatalf("first %+v, resume %+v", sum, sum2)
 	}
 	// Every target was started once, or is reported unknown (a start cut
@@ -259,7 +279,7 @@ func TestBatchInputErrorStops(t *testing.T) {
 func TestBatchJournalBusy(t *testing.T) {
 	f := newWati(t, sandbox.Options{})
 	jpath := filepath.Join(t.TempDir(), "j.journal")
-	j, err := openJournal(jpath, nil)
+	j, _, err := openJournal(jpath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package handoff
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/handoff-dev/handoff/pkg/action"
@@ -31,6 +32,12 @@ type Request struct {
 	Vars Vars
 	// Guard keeps non-idempotent steps from being sent twice (nil: none).
 	Guard Guard
+
+	// Again sends a non-idempotent action (a chatbot start) even when the
+	// audit log shows it went to this conversation within RepeatWindow
+	// (0: DefaultRepeatWindow; negative: no check).
+	Again        bool
+	RepeatWindow time.Duration
 }
 
 // AccountFor is the account a request runs against: the override when
@@ -64,7 +71,7 @@ func Execute(ctx context.Context, d Deps, req Request) Result {
 		res.DurationMS = time.Since(start).Milliseconds()
 		return res
 	}
-	t, err := wati.ParseTarget(req.Target)
+	t, note, err := wati.ParseTargetNote(req.Target)
 	if err != nil {
 		return fail(&usageError{err})
 	}
@@ -94,8 +101,29 @@ func Execute(ctx context.Context, d Deps, req Request) Result {
 		Note:      req.Note,
 		Vars:      req.Vars,
 		Guard:     guard,
+		Again:     req.Again,
 	}
-	return r.Run(ctx, t)
+	if !req.Again && !Idempotent(req.Action) {
+		reps, err := LoadRepeats(d.Audit, req.Action.Name, acct, RepeatWindowOr(req.RepeatWindow), time.Now())
+		if err != nil {
+			// Sending without knowing could start a chatbot twice.
+			return fail(&configError{fmt.Errorf("%w; give --again to send without the check", err)})
+		}
+		r.Repeats = reps
+	}
+	res = r.Run(ctx, t)
+	if note != "" {
+		res.Warnings = append([]string{note}, res.Warnings...)
+	}
+	return res
+}
+
+// RepeatWindowOr is w, or DefaultRepeatWindow when w is 0 (negative: off).
+func RepeatWindowOr(w time.Duration) time.Duration {
+	if w == 0 {
+		return DefaultRepeatWindow
+	}
+	return w
 }
 
 // usageError marks a bad argument (exit 2) while keeping the cause's text.

@@ -7,10 +7,10 @@ import (
 	"github.com/handoff-dev/handoff/pkg/action"
 )
 
-// DefaultRepeatWindow is how long a message sent to a conversation keeps a
+// DefaultMessageWindow is how long a message sent to a conversation keeps a
 // later call of the same action from sending it again: WhatsApp's customer
 // service window.
-const DefaultRepeatWindow = 24 * time.Hour
+const DefaultMessageWindow = 24 * time.Hour
 
 // AuditGuard keeps one-off handoffs (assign --conversation, MCP calls) from
 // sending an action's message twice to one conversation: before sending,
@@ -25,7 +25,7 @@ const DefaultRepeatWindow = 24 * time.Hour
 type AuditGuard struct {
 	Log    *AuditLog
 	Action string
-	Window time.Duration // 0: DefaultRepeatWindow
+	Window time.Duration // 0: DefaultMessageWindow
 	Now    func() time.Time
 }
 
@@ -40,7 +40,7 @@ func (g *AuditGuard) Before(target, step string) (string, bool, error) {
 	}
 	w := g.Window
 	if w <= 0 {
-		w = DefaultRepeatWindow
+		w = DefaultMessageWindow
 	}
 	recs, _, err := g.Log.Read(AuditFilter{Since: now.Add(-w), Action: g.Action})
 	if err != nil {

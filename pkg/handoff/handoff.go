@@ -18,7 +18,8 @@ const (
 	OutcomeDryRun   = "dry-run"  // nothing was sent
 	OutcomeFailed   = "failed"   // Wati refused it, or it could not be sent
 	OutcomeUnknown  = "unknown"  // a write may or may not have happened
-	OutcomeSkipped  = "skipped"  // batch: already done (journal) or a duplicate
+	OutcomeSkipped  = "skipped"  // not sent on purpose: a duplicate, done earlier (journal), a repeat
+	OutcomeNotSent  = "not-sent" // never sent (cancelled, or the batch stopped first): safe to send
 )
 
 // Result is the outcome of one handoff; `assign --json`, the batch report
@@ -31,7 +32,7 @@ type Result struct {
 	API        string         `json:"api"`
 	Requests   []wati.Request `json:"requests"`
 	OK         bool           `json:"ok"`
-	Outcome    string         `json:"outcome"` // assigned | dry-run | failed | unknown | skipped
+	Outcome    string         `json:"outcome"` // assigned | dry-run | failed | unknown | not-sent | skipped
 	Error      string         `json:"error,omitempty"`
 	DurationMS int64          `json:"duration_ms"`
 	Replaced   []string       `json:"replaced_teams,omitempty"`
@@ -47,9 +48,9 @@ type Result struct {
 	Kind string `json:"kind,omitempty"`
 	// Line is the input line of a batch target (1-based); 0 outside batches.
 	Line int `json:"line,omitempty"`
-	// Reason classifies a failure for summaries: "invalid-target",
-	// "unauthorized", "not-found", "unavailable", "unknown", "refused",
-	// "duplicate", "journal", ...
+	// Reason says why it did not simply succeed, in one vocabulary
+	// (reasons.go, docs/assign.md): "invalid-target", "not-found",
+	// "cancelled", "repeat", ...
 	Reason string `json:"reason,omitempty"`
 	// Warnings are things the user should know that did not stop the handoff.
 	Warnings []string `json:"warnings,omitempty"`
@@ -143,6 +144,8 @@ func (r Result) baseMessage(who, replaced, kept string) string {
 		return fmt.Sprintf("Outcome unknown for %s: the request to hand it to %s may or may not have reached Wati (%s). Check the conversation in Wati before retrying; the AI agent should stop replying until then.", r.Target, who, r.Error)
 	case OutcomeSkipped:
 		return fmt.Sprintf("Skipped %s: %s.", r.Target, r.Error)
+	case OutcomeNotSent:
+		return fmt.Sprintf("Not sent to %s: %s. Nothing changed in Wati; the AI agent still owns the conversation.", r.Target, r.Error)
 	default:
 		return fmt.Sprintf("Handoff of %s to %s failed: %s. The AI agent still owns the conversation.", r.Target, who, r.Error)
 	}
@@ -173,6 +176,11 @@ type Runner struct {
 	Guard Guard
 	// Now is the clock ({{now}}); nil = time.Now.
 	Now func() time.Time
+	// Repeats, when set, refuses a non-idempotent send (see Idempotent)
+	// to a conversation it holds: the result is skipped, reason "repeat",
+	// nothing sent. Again turns the check off.
+	Repeats *Repeats
+	Again   bool
 }
 
 // Run hands one conversation off: it performs design.md's mapping (user →
@@ -191,6 +199,16 @@ func (r *Runner) Run(ctx context.Context, t wati.Target) Result {
 		API:      r.Client.API(),
 		Kind:     kindOf(a),
 	}
+	if !r.Again && !Idempotent(r.Action) {
+		if rec, ok := r.Repeats.Check(res.Target); ok {
+			if !r.DryRun {
+				res = r.repeatResult(res.Target, rec, r.Repeats.Window)
+				r.audit(&res)
+				return res
+			}
+			res.Warnings = append(res.Warnings, "not a dry run, this would be refused: "+r.repeatResult(res.Target, rec, r.Repeats.Window).Error)
+		}
+	}
 	rctx, recorded := wati.RecordRequests(ctx)
 	err := r.runSteps(rctx, t, &res)
 	res.DurationMS = time.Since(start).Milliseconds()
@@ -208,18 +226,24 @@ func (r *Runner) Run(ctx context.Context, t wati.Target) Result {
 		res.Steps = nil // a plain action's result stays as it was
 	}
 	r.finish(&res, err)
-	if r.Audit != nil && !r.DryRun {
-		// The audit log is best effort: a full disk must not turn a
-		// handoff that happened into one reported as failed.
-		rec := recordOf(res, r.Source, r.Note)
-		if len(r.Vars) > 0 {
-			rec.Vars = r.Vars
-		}
-		if aerr := r.Audit.Append(rec); aerr != nil {
-			res.Warnings = append(res.Warnings, "audit log: "+aerr.Error())
-		}
-	}
+	r.audit(&res)
 	return res
+}
+
+// audit appends the result's record to the audit log (not for dry runs).
+// The audit log is best effort: a full disk must not turn a handoff that
+// happened into one reported as failed.
+func (r *Runner) audit(res *Result) {
+	if r.Audit == nil || r.DryRun {
+		return
+	}
+	rec := recordOf(*res, r.Source, r.Note)
+	if len(r.Vars) > 0 {
+		rec.Vars = r.Vars
+	}
+	if aerr := r.Audit.Append(rec); aerr != nil {
+		res.Warnings = append(res.Warnings, "audit log: "+aerr.Error())
+	}
 }
 
 func (r *Runner) finish(res *Result, err error) {
@@ -235,9 +259,14 @@ func (r *Runner) finish(res *Result, err error) {
 		res.Err = err
 		res.Error = err.Error()
 		res.Reason = reasonOf(err)
-		if exitCodeOf(err) == exitcode.Unknown {
+		switch {
+		case errors.Is(err, context.Canceled) && wati.MayHaveBeenSent(err):
+			res.Outcome = OutcomeUnknown // Ctrl-C came while the write was on its way
+		case errors.Is(err, context.Canceled):
+			res.Outcome = OutcomeNotSent
+		case exitCodeOf(err) == exitcode.Unknown:
 			res.Outcome = OutcomeUnknown
-		} else {
+		default:
 			res.Outcome = OutcomeFailed
 		}
 	}
@@ -280,7 +309,9 @@ func (r *Runner) assignTeamAs(ctx context.Context, t wati.Target, a action.Assig
 		return ctx.Err()
 	case r.KeepTeams || a.KeepTeams:
 		return fmt.Errorf("reading the contact's teams to keep them: %w", err)
-	case exitCodeOf(err) == exitcode.NotFound:
+	case exitCodeOf(err) == exitcode.NotFound, exitCodeOf(err) == exitcode.Auth:
+		// A refused token stops the handoff at once: the PUT would be
+		// refused too (one request sent, not two).
 		return err
 	default:
 		contact = nil
@@ -347,34 +378,6 @@ func exitCodeOf(err error) int {
 		return exitcode.Unknown
 	}
 	return exitcode.Failure
-}
-
-func reasonOf(err error) string {
-	var we *wati.Error
-	if errors.As(err, &we) && we.Kind != "" {
-		return string(we.Kind)
-	}
-	var k interface{ Reason() string }
-	if errors.As(err, &k) && k.Reason() != "" {
-		return k.Reason()
-	}
-	switch exitCodeOf(err) {
-	case exitcode.Usage:
-		return "invalid-target"
-	case exitcode.Config:
-		return "configuration"
-	case exitcode.Auth:
-		return "unauthorized"
-	case exitcode.NotFound:
-		return "not-found"
-	case exitcode.Unavailable:
-		return "unavailable"
-	case exitcode.Unknown:
-		return "unknown"
-	case exitcode.Cancel:
-		return "cancelled"
-	}
-	return "refused"
 }
 
 type configError struct{ error }

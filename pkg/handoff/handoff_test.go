@@ -180,7 +180,7 @@ func TestRunErrors(t *testing.T) {
 	w := newWati(t, sandbox.Options{})
 	c := w.client(t, false)
 	res := runWith(t, c, userAction, "19175550000", false, false) // no such contact
-	if res.OK || res.Outcome != OutcomeFailed || res.ExitCode() != 5 || res.Reason != "not_found" || !strings.Contains(res.Message(), "failed") {
+	if res.OK || res.Outcome != OutcomeFailed || res.ExitCode() != 5 || res.Reason != "not-found" || !strings.Contains(res.Message(), "failed") {
 		t.Fatalf("not found: %+v", res)
 	}
 	bad := w.clientAPI(t, "v3", "wrong-token", false)

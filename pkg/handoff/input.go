@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -26,6 +25,7 @@ const maxLine = 64 << 10
 type inputItem struct {
 	line int
 	raw  string
+	bad  string // why the record's target field is malformed ("" when it is not)
 }
 
 // targetReader streams targets out of a CSV file whose header names a
@@ -34,7 +34,6 @@ type inputItem struct {
 // skipped). Nothing is held beyond the current line.
 type targetReader struct {
 	br   *bufio.Reader
-	csv  *csv.Reader
 	col  int
 	line int
 	hdr  int // line of the CSV header
@@ -58,7 +57,7 @@ func (t *targetReader) readLine() (string, error) {
 		chunk, err := t.br.ReadSlice('\n')
 		buf = append(buf, chunk...)
 		if len(buf) > maxLine {
-			return "", &InputError{fmt.Errorf("line %d is longer than %d bytes", t.line+1, maxLine)}
+			return "", &InputError{fmt.Errorf("line %d is longer than %d bytes; nothing from this line on was read", t.line+1, maxLine)}
 		}
 		if err == bufio.ErrBufferFull {
 			continue
@@ -93,10 +92,6 @@ func (t *targetReader) start() error {
 		if col, ok := headerColumn(trimmed); ok {
 			t.format, t.col, t.hdr = "csv", col, t.line
 			t.columns = headerNames(trimmed)
-			t.csv = csv.NewReader(&lineLimiter{r: t.br})
-			t.csv.FieldsPerRecord = -1
-			t.csv.ReuseRecord = true
-			t.csv.TrimLeadingSpace = true
 			return nil
 		}
 		if strings.Contains(trimmed, ",") && !looksLikeTarget(trimmed) {
@@ -146,79 +141,6 @@ func looksLikeTarget(s string) bool {
 		}
 	}
 	return true
-}
-
-// next returns the next target; io.EOF at the end. A CSV record without
-// the column comes back with an empty raw value (reported as invalid).
-func (t *targetReader) next() (inputItem, error) {
-	if !t.started {
-		if err := t.start(); err != nil {
-			return inputItem{}, err
-		}
-	}
-	if t.first != nil {
-		it := *t.first
-		t.first = nil
-		return it, nil
-	}
-	if t.csv != nil {
-		for {
-			rec, err := t.csv.Read()
-			if err == io.EOF {
-				return inputItem{}, io.EOF
-			}
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				if errors.Is(pe.Err, csv.ErrFieldCount) {
-					err = nil
-				} else {
-					return inputItem{line: pe.StartLine + t.hdr, raw: ""}, nil
-				}
-			}
-			if err != nil {
-				return inputItem{}, &InputError{err}
-			}
-			line, _ := t.csv.FieldPos(0)
-			line += t.hdr // the header was read outside the csv reader
-			if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-				continue
-			}
-			if t.col >= len(rec) {
-				return inputItem{line: line}, nil
-			}
-			return inputItem{line: line, raw: strings.TrimSpace(rec[t.col])}, nil
-		}
-	}
-	for {
-		s, err := t.readLine()
-		if err != nil {
-			return inputItem{}, err
-		}
-		s = strings.TrimSpace(s)
-		if s == "" || strings.HasPrefix(s, "#") {
-			continue
-		}
-		return inputItem{line: t.line, raw: s}, nil
-	}
-}
-
-// lineLimiter hands the csv reader the rest of the input and bounds line
-// length there too.
-type lineLimiter struct {
-	r   *bufio.Reader
-	run int
-}
-
-func (l *lineLimiter) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	for _, c := range p[:n] {
-		if c == '\n' {
-			l.run = 0
-		} else if l.run++; l.run > maxLine {
-			return 0, fmt.Errorf("a line is longer than %d bytes", maxLine)
-		}
-	}
-	return n, err
 }
 
 // CountTargets counts the targets of r the way RunBatch reads them (lines

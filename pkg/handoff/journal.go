@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gofrs/flock"
 )
@@ -23,26 +24,31 @@ const (
 	jStart   = 'S' // about to send
 	jDone    = 'D' // succeeded
 	jFailed  = 'F' // failed; safe to send again
+	jNotSent = 'N' // not sent after all (cancelled before it left); safe to send
 	jUnknown = 'U' // outcome unknown
+	jBegin   = 'B' // a run began: "B\t<time>\t<content key>\t<input>"
+	jEnd     = 'E' // the run ended, every target read has its outcome: "E\t<time>"
 )
 
-const journalHeader = "# handoff journal v1: S=sent D=done F=failed U=unknown\n"
+const journalHeader = "# handoff journal v2: B=run began S=sent D=done F=failed N=not sent U=unknown E=run ended\n"
 
 // ErrJournalBusy means another run holds the journal.
 var ErrJournalBusy = errors.New("the journal is in use by another run")
 
-// DefaultJournalPath is the journal of one action, account and input under
-// stateDir/journals: the same command run again finds it. input is "-"
-// for stdin; a file is keyed by its absolute path.
-func DefaultJournalPath(stateDir, actionName, account, input string) string {
-	key := input
-	if input != "-" {
-		if abs, err := filepath.Abs(input); err == nil {
-			key = abs
+// DefaultJournalPath is the journal of one run of one input: one action,
+// account and input (identity: a file's absolute path, "-" for stdin) with
+// one content (key, from OpenInput), under stateDir/journals. The same
+// command on the same unchanged input finds it again; the same file edited
+// since gets another journal.
+func DefaultJournalPath(stateDir, actionName, account, identity, contentKey string) string {
+	if identity != "-" {
+		if abs, err := filepath.Abs(identity); err == nil {
+			identity = abs
 		}
 	}
-	sum := sha256.Sum256([]byte(actionName + "\x00" + account + "\x00" + key))
-	return filepath.Join(stateDir, "journals", safeName(actionName)+"-"+hex.EncodeToString(sum[:6])+".journal")
+	id := sha256.Sum256([]byte(actionName + "\x00" + account + "\x00" + identity))
+	content := sha256.Sum256([]byte(contentKey))
+	return filepath.Join(stateDir, "journals", safeName(actionName)+"-"+hex.EncodeToString(id[:6])+"-"+hex.EncodeToString(content[:4])+".journal")
 }
 
 var unsafeChars = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^a-zA-Z0-9_.-]+`) }) // lazy: nothing compiled at start-up
@@ -75,11 +81,23 @@ type journal struct {
 	buf     []byte
 }
 
+// journalMeta is what a journal says about its run.
+type journalMeta struct {
+	began      time.Time // when the run (first) began; zero for a v1 journal
+	key, input string    // content key and input name of that run
+	records    int       // target records
+	finished   bool      // the last run recorded its end, and nothing followed
+	ended      time.Time // when it ended
+	empty      bool      // a new (or empty) file
+}
+
 // openJournal locks and opens the journal at path, cuts a torn last line
-// left by a crash, and feeds every record to load (oldest first).
-func openJournal(path string, load func(kind byte, target string)) (*journal, error) {
+// left by a crash, and reads what it says of its run. Its records are
+// given to replay; new ones go at the end.
+func openJournal(path string) (*journal, journalMeta, error) {
+	var meta journalMeta
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
+		return nil, meta, err
 	}
 	// Lock the journal itself, then make sure the path still names the
 	// locked file: a run that finished may have removed it meanwhile.
@@ -89,15 +107,15 @@ func openJournal(path string, load func(kind byte, target string)) (*journal, er
 		lk = flock.New(path, flock.SetPermissions(0o600))
 		ok, err := lk.TryLock()
 		if err != nil {
-			return nil, fmt.Errorf("locking the journal: %w", err)
+			return nil, meta, fmt.Errorf("locking the journal: %w", err)
 		}
 		if !ok {
-			return nil, fmt.Errorf("%s: %w", path, ErrJournalBusy)
+			return nil, meta, fmt.Errorf("%s: %w", path, ErrJournalBusy)
 		}
 		f, err = os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
 			_ = lk.Unlock()
-			return nil, err
+			return nil, meta, err
 		}
 		locked, err1 := lk.Stat()
 		opened, err2 := f.Stat()
@@ -107,35 +125,78 @@ func openJournal(path string, load func(kind byte, target string)) (*journal, er
 		_ = f.Close()
 		_ = lk.Unlock()
 		if try == 3 {
-			return nil, fmt.Errorf("%s: %w", path, ErrJournalBusy)
+			return nil, meta, fmt.Errorf("%s: %w", path, ErrJournalBusy)
 		}
 	}
 	j := &journal{path: path, lock: lk, f: f}
-	end, err := j.load(load)
+	end, err := j.load(&meta, nil)
 	if err != nil {
 		_ = j.close()
-		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
+		return nil, meta, fmt.Errorf("reading the journal %s: %w", path, err)
 	}
 	if err := f.Truncate(end); err != nil {
 		_ = j.close()
-		return nil, err
+		return nil, meta, err
 	}
 	if _, err := f.Seek(end, io.SeekStart); err != nil {
 		_ = j.close()
-		return nil, err
+		return nil, meta, err
 	}
-	if end == 0 {
-		if _, err := f.WriteString(journalHeader); err != nil {
-			_ = j.close()
-			return nil, err
-		}
+	meta.empty = end == 0
+	return j, meta, nil
+}
+
+// replay feeds every target record to fn, oldest first.
+func (j *journal) replay(fn func(kind byte, target string)) error {
+	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
+		return err
 	}
-	return j, nil
+	var meta journalMeta
+	end, err := j.load(&meta, fn)
+	if err != nil {
+		return fmt.Errorf("reading the journal %s: %w", j.path, err)
+	}
+	_, err = j.f.Seek(end, io.SeekStart)
+	return err
+}
+
+// restart empties the journal for a new run of the input whose content key
+// is key.
+func (j *journal) restart(key, input string, now time.Time) error {
+	if err := j.f.Truncate(0); err != nil {
+		return err
+	}
+	if _, err := j.f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	clean := func(s string) string { return strings.Map(noTabs, s) }
+	if _, err := j.f.WriteString(journalHeader + "B\t" + now.UTC().Format(time.RFC3339) + "\t" + clean(key) + "\t" + clean(input) + "\n"); err != nil {
+		return fmt.Errorf("writing the journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// finish records that the run ended with every target read accounted for:
+// a later run of the same input starts afresh.
+func (j *journal) finish(now time.Time) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if _, err := j.f.WriteString("E\t" + now.UTC().Format(time.RFC3339) + "\n"); err != nil {
+		return fmt.Errorf("writing the journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+func noTabs(r rune) rune {
+	if r == '\n' || r == '\r' || r == '\t' {
+		return ' '
+	}
+	return r
 }
 
 // load reads the records and returns the offset just past the last
 // complete line.
-func (j *journal) load(fn func(kind byte, target string)) (int64, error) {
+func (j *journal) load(meta *journalMeta, fn func(kind byte, target string)) (int64, error) {
 	br := bufio.NewReaderSize(j.f, 256<<10)
 	var off int64
 	for {
@@ -154,12 +215,25 @@ func (j *journal) load(fn func(kind byte, target string)) (int64, error) {
 		if len(line) < 3 || line[0] == '#' || line[1] != '\t' {
 			continue
 		}
-		rest := line[2:]
-		if i := bytes.IndexByte(rest, '\t'); i >= 0 {
-			rest = rest[:i]
+		fields := strings.Split(string(line[2:]), "\t")
+		switch line[0] {
+		case jBegin:
+			if meta.began.IsZero() {
+				meta.began, _ = time.Parse(time.RFC3339, fields[0])
+				if len(fields) > 2 {
+					meta.key, meta.input = fields[1], fields[2]
+				}
+			}
+			continue
+		case jEnd:
+			meta.finished = true
+			meta.ended, _ = time.Parse(time.RFC3339, fields[0])
+			continue
 		}
+		meta.finished = false
+		meta.records++
 		if fn != nil {
-			fn(line[0], string(rest))
+			fn(line[0], fields[0])
 		}
 	}
 }
@@ -172,12 +246,7 @@ func (j *journal) record(kind byte, target, detail string) (uint64, error) {
 	b = append(b, target...)
 	if detail != "" {
 		b = append(b, '\t')
-		b = append(b, strings.Map(func(r rune) rune {
-			if r == '\n' || r == '\r' || r == '\t' {
-				return ' '
-			}
-			return r
-		}, detail)...)
+		b = append(b, strings.Map(noTabs, detail)...)
 	}
 	b = append(b, '\n')
 	j.buf = b

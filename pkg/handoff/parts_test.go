@@ -63,15 +63,15 @@ func TestTargetReader(t *testing.T) {
 		want             []inputItem
 	}{
 		{"lines", "14155552671\n\n# comment\n  +44 20 7946 0958 \r\nSupport:14155552671", "lines",
-			[]inputItem{{1, "14155552671"}, {4, "+44 20 7946 0958"}, {5, "Support:14155552671"}}},
+			[]inputItem{{line: 1, raw: "14155552671"}, {line: 4, raw: "+44 20 7946 0958"}, {line: 5, raw: "Support:14155552671"}}},
 		{"csv header target", "\ufeffname,Target,notes\nAda,14155552671,\"a, b\"\nBob,+1 415 555 2672,x\n", "csv",
-			[]inputItem{{2, "14155552671"}, {3, "+1 415 555 2672"}}},
+			[]inputItem{{line: 2, raw: "14155552671"}, {line: 3, raw: "+1 415 555 2672"}}},
 		{"csv conversation col, short row", "conversation\n685bd235e6119686e693a093\n\nx,y\n", "csv",
-			[]inputItem{{2, "685bd235e6119686e693a093"}, {4, "x"}}},
-		{"csv missing column", "id,target\n7\n", "csv", []inputItem{{2, ""}}},
-		{"header after comment", "# exported\ntarget\n14155552671\n", "csv", []inputItem{{3, "14155552671"}}},
+			[]inputItem{{line: 2, raw: "685bd235e6119686e693a093"}, {line: 4, raw: "x"}}},
+		{"csv missing column", "id,target\n7\n", "csv", []inputItem{{line: 2, raw: ""}}},
+		{"header after comment", "# exported\ntarget\n14155552671\n", "csv", []inputItem{{line: 3, raw: "14155552671"}}},
 		{"empty", "", "lines", nil},
-		{"phone with comma-less spaces", "+1 (415) 555-2671\n", "lines", []inputItem{{1, "+1 (415) 555-2671"}}},
+		{"phone with comma-less spaces", "+1 (415) 555-2671\n", "lines", []inputItem{{line: 1, raw: "+1 (415) 555-2671"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -99,12 +99,12 @@ func TestTargetReaderErrors(t *testing.T) {
 	if !errors.As(err, &ie) {
 		t.Fatalf("overlong line: %v", err)
 	}
-	// A broken quote in one CSV record is that line's problem only.
-	got, _, err := readAll(t, "target\n\"141\"55\n14155552671\n")
+	// A stray quote in one CSV record's target is that line's problem only.
+	got, _, err := readAll(t, "target\n\"141\"55\n14155552671\n1415\"5552671\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].raw != "" || got[1].raw != "14155552671" {
+	if len(got) != 3 || got[0].bad == "" || got[1].raw != "14155552671" || got[1].bad != "" || got[2].bad == "" {
 		t.Fatalf("got %v", got)
 	}
 }
@@ -124,11 +124,11 @@ func TestCountTargets(t *testing.T) {
 
 func TestJournalRecordsReloadAndTornLine(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j", "x.journal")
-	j, err := openJournal(path, nil)
+	j, _, err := openJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := openJournal(path, nil); !errors.Is(err, ErrJournalBusy) {
+	if _, _, err := openJournal(path); !errors.Is(err, ErrJournalBusy) {
 		t.Fatalf("second open: %v, want busy", err)
 	}
 	for _, r := range []struct {
@@ -152,8 +152,11 @@ func TestJournalRecordsReloadAndTornLine(t *testing.T) {
 	f.WriteString("D\t2")
 	f.Close()
 	got := map[string]byte{}
-	j, err = openJournal(path, func(k byte, target string) { got[target] = k })
+	j, _, err = openJournal(path)
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.replay(func(k byte, target string) { got[target] = k }); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]byte{"1": jDone, "2": jStart, "3": jFailed, "4": jUnknown}
@@ -172,7 +175,7 @@ func TestJournalRecordsReloadAndTornLine(t *testing.T) {
 
 func TestJournalConcurrentGroupCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.journal")
-	j, err := openJournal(path, nil)
+	j, _, err := openJournal(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +199,8 @@ func TestJournalConcurrentGroupCommit(t *testing.T) {
 	wg.Wait()
 	j.close()
 	n := 0
-	j, _ = openJournal(path, func(k byte, target string) { n++ })
+	j, _, _ = openJournal(path)
+	_ = j.replay(func(k byte, target string) { n++ })
 	j.close()
 	if n != 400 {
 		t.Fatalf("%d records, want 400", n)
@@ -204,13 +208,15 @@ func TestJournalConcurrentGroupCommit(t *testing.T) {
 }
 
 func TestDefaultJournalPath(t *testing.T) {
-	a := DefaultJournalPath("/s", "escalate-billing", "acme", "in.csv")
-	b := DefaultJournalPath("/s", "escalate-billing", "acme", "other.csv")
-	c := DefaultJournalPath("/s", "escalate-billing", "acme2", "in.csv")
-	if a == b || a == c || !strings.HasPrefix(a, "/s/journals/escalate-billing-") || !strings.HasSuffix(a, ".journal") {
-		t.Fatalf("paths %s %s %s", a, b, c)
+	a := DefaultJournalPath("/s", "escalate-billing", "acme", "in.csv", "k1")
+	b := DefaultJournalPath("/s", "escalate-billing", "acme", "other.csv", "k1")
+	c := DefaultJournalPath("/s", "escalate-billing", "acme2", "in.csv", "k1")
+	d := DefaultJournalPath("/s", "escalate-billing", "acme", "in.csv", "k2") // the file edited
+	e := DefaultJournalPath("/s", "escalate-billing", "acme", "-", "k1")
+	if a == b || a == c || a == d || a == e || !strings.HasPrefix(a, "/s/journals/escalate-billing-") || !strings.HasSuffix(a, ".journal") {
+		t.Fatalf("paths %s %s %s %s %s", a, b, c, d, e)
 	}
-	if a != DefaultJournalPath("/s", "escalate-billing", "acme", "./in.csv") {
+	if a != DefaultJournalPath("/s", "escalate-billing", "acme", "./in.csv", "k1") {
 		t.Fatal("the same file under another spelling gets another journal")
 	}
 }

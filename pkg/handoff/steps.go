@@ -127,6 +127,7 @@ type stepRun struct {
 	contact *wati.Contact // read once (team pre-read, {{name}})
 	read    bool
 	vals    map[string]string
+	refused error // a step's 401/403: the steps after it are not sent
 }
 
 // step runs one step after the assignment, recording its requests.
@@ -137,8 +138,17 @@ func (st *stepRun) step(ctx context.Context, name string, fn func(context.Contex
 		st.res.Steps = append(st.res.Steps, s)
 		return
 	}
+	if st.refused != nil {
+		// A refused token stops the handoff at once (issue 13).
+		s.Outcome, s.Error, s.Requests = StepNotRun, "not sent: an earlier step's token was refused", []wati.Request{}
+		st.res.Steps = append(st.res.Steps, s)
+		return
+	}
 	sctx, recorded := wati.RecordRequests(ctx)
 	err := fn(sctx, &s)
+	if exitCodeOf(err) == exitcode.Auth {
+		st.refused = err
+	}
 	s.Requests = recorded()
 	if s.Requests == nil {
 		s.Requests = []wati.Request{}

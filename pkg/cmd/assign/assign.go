@@ -8,7 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -46,12 +46,19 @@ type Options struct {
 	// A whole handoff (action files with message, context, status, fallback).
 	Vars     []string // --var KEY=VALUE: reason, summary, name
 	MaxCalls int      // --max-calls: refuse to start above this many Wati calls (0: no limit)
+	Resume       bool
+	Fresh        bool
+
+	// Repeats (non-idempotent actions: chatbot starts).
+	Again        bool
+	RepeatWindow time.Duration // 0: no check
 }
 
 // NewCmdAssign returns `handoff assign`.
 func NewCmdAssign(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
 	opts := &Options{IO: f.IO, Actions: f.Actions, Client: f.Client,
 		StateDir: func() string { return f.Settings.StateDir }}
+	var repeatWindow time.Duration
 	cmd := &cobra.Command{
 		Use:   "assign ACTION (--conversation TARGET | --from FILE|-)",
 		Short: "Hand a conversation (or many) to the action's team, user or bot",
@@ -60,7 +67,7 @@ user or bot, and the AI agent must stop replying to it.
 
 What is sent depends on the action's assignee:
   user               assign operator (the user's email)
-  bot with bot_id    start that chatbot (not idempotent: never sent twice)
+  bot with bot_id    start that chatbot (not idempotent: see Repeats below)
   bot without bot_id assign operator with no email (the workspace's bot operator)
   team               assign the contact to teams; this REPLACES the contact's teams.
                      The contact is read first: with --keep-teams (or keep_teams: true
@@ -82,19 +89,40 @@ Many conversations (--from FILE, or - for stdin): a CSV whose header names a "ta
 or "conversation" column (other columns ignored), or one target per line. The input
 is streamed; duplicates are handed off once; --concurrency workers share one request
 rate (--rate, requests per second), and a 429 from Wati slows the whole run down.
-A journal (default under $XDG_STATE_HOME/handoff/journals, keyed by action, account
-and input) records each target before it is sent and when it completes: run the same
-command again after a crash, kill or Ctrl-C and completed targets are skipped, PUTs
-that were in flight are sent again, and chatbot starts that were in flight are reported
-as outcome unknown instead (--retry-unknown sends them again). The default journal is
-deleted once every target is done. --report FILE writes one JSON line per target.
-On a terminal a progress bar is drawn on stderr; a summary follows (with --json, as one
-JSON object on stdout).
+A file is checked before anything is sent (a line over 64 KiB, or a quoted field that
+never closes, is an error at its line, exit 2); standard input is checked as it
+streams, and the run stops at the first such line, sending nothing after it.
+
+Journals: a run of one input keeps a journal (under $XDG_STATE_HOME/handoff/journals,
+one per action, account, input and content; stdin is known by its first 64 KiB).
+It records each target before it is sent and when it completes. If the run did not
+end (crash, kill, Ctrl-C, a stop on a refused token), the same command resumes it:
+handed-off targets are skipped, failed ones and PUTs in flight are sent again, and
+chatbot starts in flight are reported unknown (--retry-unknown sends them again).
+Once a run has ended, whatever its outcomes, the same command starts afresh and says
+so; --resume skips what the ended run handed off, --fresh starts afresh anyway.
+The summary names the journal, the first 10 failed targets with their reasons, and
+the report (--report FILE: one JSON line per target). On a terminal a progress bar is
+drawn on stderr; with --json the summary is one JSON object on stdout.
+
+Repeats: before starting a chatbot, the audit log is read. If this action went to
+the same conversation (same account) within the repeat window (default 10m,
+--repeat-window or HANDOFF_REPEAT_WINDOW; 0 turns it off), with an outcome of
+assigned or unknown, it is not sent: exit 1 (a batch counts it as a repeat) unless
+--again. Guaranteed: a second run on this machine and state folder, begun after the
+first one's record was written, does not start the chatbot again. Not guaranteed:
+two runs sending at the same instant, starts made elsewhere (another machine or state
+folder, Wati's own interface), or after the audit log was removed. Assigning a user,
+a team or the bot operator is idempotent and not checked.
 
 Every handoff, one or many, is appended to the audit log: see handoff log.
 
-Exit codes: 0 done; 1 Wati refused it (batch: any target failed); 2 bad flag or
-target, nothing sent; 3 invalid action file or unknown account; 4 token refused;
+Outcomes (--json, report, audit log): assigned, dry-run, failed (nothing changed),
+not-sent (never left: safe to send), unknown (may have happened), skipped (duplicate,
+done-earlier, repeat); the reasons are listed in docs/assign.md.
+
+Exit codes: 0 done; 1 Wati refused it, or a repeat was refused (batch: any target
+failed or was a repeat); 2 bad flag, target or input line, nothing sent; 3 invalid action file or unknown account; 4 token refused;
 5 action, conversation, contact or chatbot not found; 6 Wati unavailable or
 rate-limited after retries; 7 outcome unknown (batch: some unknown, none failed);
 130 cancelled.`,
@@ -108,7 +136,9 @@ rate-limited after retries; 7 outcome unknown (batch: some unknown, none failed)
   # many: a CSV with a target column, or one target per line; - is stdin
   handoff assign escalate-billing --from tickets.csv --report report.jsonl
   cut -d, -f2 export.csv | handoff assign returns-bot --from - --rate 5 --concurrency 4
-  handoff assign returns-bot --from tickets.csv --retry-unknown   # resume, resending unknown starts`,
+  handoff assign returns-bot --from tickets.csv --retry-unknown   # resume, resending unknown starts
+  handoff assign returns-bot --from tickets.csv --resume          # skip what the last run handed off
+  handoff assign returns-bot --conversation 14155552671 --again   # start it again within the window`,
 		Args:    cobra.ExactArgs(1),
 		GroupID: "core",
 		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
@@ -121,6 +151,10 @@ rate-limited after retries; 7 outcome unknown (batch: some unknown, none failed)
 			opts.Name = args[0]
 			if f.Settings != nil {
 				opts.Account = f.Settings.Account
+				opts.RepeatWindow = f.Settings.RepeatWindow
+			}
+			if cmd.Flags().Changed("repeat-window") {
+				opts.RepeatWindow = repeatWindow
 			}
 			if err := checkFlags(cmd, opts); err != nil {
 				return err
@@ -145,9 +179,13 @@ rate-limited after retries; 7 outcome unknown (batch: some unknown, none failed)
 	fl.Float64Var(&opts.Rate, "rate", 0, "batch: at most this many requests per second, all workers together (0: no limit)")
 	fl.StringVar(&opts.Journal, "journal", "", "batch: journal file, for resuming (default: one per action, account and input under the state folder)")
 	fl.StringVar(&opts.Report, "report", "", "batch: write one JSON line per target to FILE (- for stdout)")
-	fl.BoolVar(&opts.RetryUnknown, "retry-unknown", false, "batch: resend chatbot starts whose outcome an earlier run left unknown")
 	fl.StringArrayVar(&opts.Vars, "var", nil, "a placeholder's value, KEY=VALUE (reason, summary, name); batch: columns of the same names")
 	fl.IntVar(&opts.MaxCalls, "max-calls", 0, "refuse to start when the handoff(s) would make more Wati calls than this (0: no limit)")
+	fl.BoolVar(&opts.RetryUnknown, "retry-unknown", false, "batch: resend chatbot starts whose outcome the resumed run left unknown")
+	fl.BoolVar(&opts.Resume, "resume", false, "batch: resume the input's journal even if its run ended (skip what it handed off)")
+	fl.BoolVar(&opts.Fresh, "fresh", false, "batch: start afresh, ignoring the input's journal")
+	fl.BoolVar(&opts.Again, "again", false, "chatbot actions: send even if the audit log shows this action on the conversation within the repeat window")
+	fl.DurationVar(&repeatWindow, "repeat-window", handoff.DefaultRepeatWindow, "chatbot actions: refuse a repeat on a conversation within this time (0: no check; env HANDOFF_REPEAT_WINDOW)")
 	_ = cmd.RegisterFlagCompletionFunc("conversation", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("concurrency", cobra.NoFileCompletions)
 	_ = cmd.RegisterFlagCompletionFunc("rate", cobra.NoFileCompletions)
@@ -165,6 +203,12 @@ func actionNames(f *cmdutil.Factory) []string {
 	return listActionNames(st)
 }
 
+// Bounds of --rate (requests per second), besides 0 for no limit.
+const (
+	MinRate = 0.01 // one request every 100 seconds
+	MaxRate = 10000.0
+)
+
 // checkFlags rejects flag combinations before anything is loaded (exit 2).
 func checkFlags(cmd *cobra.Command, o *Options) error {
 	hint := "Run: handoff assign --help"
@@ -178,7 +222,7 @@ func checkFlags(cmd *cobra.Command, o *Options) error {
 		return usage("--conversation and --from cannot be used together")
 	}
 	if o.From == "" {
-		for _, name := range []string{"concurrency", "rate", "journal", "report", "retry-unknown"} {
+		for _, name := range []string{"concurrency", "rate", "journal", "report", "retry-unknown", "resume", "fresh"} {
 			if cmd.Flags().Changed(name) {
 				return usage("--%s only applies with --from", name)
 			}
@@ -187,8 +231,17 @@ func checkFlags(cmd *cobra.Command, o *Options) error {
 	if o.Concurrency < 1 || o.Concurrency > 256 {
 		return usage("--concurrency must be between 1 and 256, not %d", o.Concurrency)
 	}
-	if o.Rate < 0 {
-		return usage("--rate must be 0 (no limit) or more, not %g", o.Rate)
+	if math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || o.Rate < 0 || (o.Rate != 0 && o.Rate < MinRate) || o.Rate > MaxRate {
+		return usage("--rate must be 0 (no limit) or between %g and %g requests per second, not %g", MinRate, MaxRate, o.Rate)
+	}
+	if o.Resume && o.Fresh {
+		return usage("--resume and --fresh cannot be used together")
+	}
+	if o.Again && cmd.Flags().Changed("repeat-window") {
+		return usage("--again and --repeat-window cannot be used together (--again sends whatever the window)")
+	}
+	if o.RepeatWindow < 0 || o.RepeatWindow > 7*24*time.Hour {
+		return usage("--repeat-window must be between 0 (no check) and 168h, not %s", o.RepeatWindow)
 	}
 	if o.JSON && o.Report == "-" {
 		return usage("--json and --report - would both write to stdout; send the report to a file")
@@ -238,6 +291,7 @@ func runOne(ctx context.Context, o *Options, a *action.Action) error {
 	res := handoff.Execute(ctx, handoff.Deps{Client: o.Client, Audit: audit}, handoff.Request{
 		Action: a, Account: o.Account, Target: o.Target,
 		DryRun: o.DryRun, KeepTeams: o.KeepTeams, Source: "assign", Vars: vars,
+		Again: o.Again, RepeatWindow: o.repeatWindow(),
 	})
 	for _, w := range res.Warnings {
 		fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", w)
@@ -262,9 +316,9 @@ func runOne(ctx context.Context, o *Options, a *action.Action) error {
 		return &cmdutil.SilentError{Code: res.ExitCode()}
 	}
 	if ctx.Err() != nil {
-		msg := "cancelled"
-		if len(res.Requests) > 0 {
-			msg = "cancelled while the request was in flight: it may or may not have reached Wati; check the conversation before running it again"
+		msg := "cancelled before anything was sent"
+		if res.Outcome == handoff.OutcomeUnknown {
+			msg = "cancelled while the request was on its way: outcome unknown, it may or may not have reached Wati; check the conversation before running it again"
 		}
 		return &cmdutil.Error{Code: cmdutil.ExitCancel, Err: errors.New(msg)}
 	}
@@ -273,7 +327,7 @@ func runOne(ctx context.Context, o *Options, a *action.Action) error {
 		err = errors.New(res.Error)
 	}
 	switch res.Reason {
-	case "invalid-target", "configuration":
+	case handoff.ReasonInvalidTarget, handoff.ReasonConfiguration, handoff.ReasonRepeat:
 		return err // says it all, with its own hint
 	}
 	code := res.ExitCode()
@@ -287,154 +341,75 @@ func runOne(ctx context.Context, o *Options, a *action.Action) error {
 // ----- batch -----
 
 func runBatch(ctx context.Context, o *Options, a *action.Action) error {
-	acct := handoff.AccountFor(a, o.Account)
-	client, err := o.Client(acct, o.DryRun)
-	if err != nil {
-		return err
-	}
-	var in io.Reader
-	total := 0
-	if o.From == "-" {
-		in = o.IO.In
-	} else {
-		f, err := os.Open(o.From)
-		if err != nil {
-			return cmdutil.WithHint(cmdutil.UsageError("reading the input: %v", err), "Give an existing file to --from, or - for stdin.")
-		}
-		defer f.Close()
-		// A file is counted first (fast): for the progress bar, and to
-		// size the deduplication table once.
-		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-			if cf, err := os.Open(o.From); err == nil {
-				total, _ = handoff.CountTargets(cf)
-				cf.Close()
-			}
-		}
-		in = f
-	}
-
-	// The API budget: said before anything is sent, and enforced.
-	if o.MaxCalls > 0 && total == 0 && o.From == "-" {
-		return cmdutil.WithHint(cmdutil.UsageError("--max-calls needs the targets counted first, and stdin cannot be read twice"),
-			"Give --from a file.")
-	}
-	var startErr error // refused before anything was sent (budget)
-	start := func(columns []string) error {
-		est := handoff.EstimateCalls(a, client.API(), contains(columns, "name"), total)
-		if !o.JSON {
-			fmt.Fprintf(summaryWriter(o), "%s: %s\n", a.Name, est.String())
-		}
-		startErr = checkBudget(est, o.MaxCalls)
-		return startErr
-	}
-
-	var report io.Writer
-	var reportFile *os.File
-	var reportOut *truncatingWriter
-	reportExisted := false
-	switch o.Report {
-	case "":
-	case "-":
-		report = o.IO.Out
-	default:
-		// Opened now to fail early, but emptied only once the input
-		// proved readable: a failed command leaves the old report alone.
-		_, serr := os.Stat(o.Report)
-		reportExisted = serr == nil
-		reportFile, err = os.OpenFile(o.Report, os.O_WRONLY|os.O_CREATE, 0o644)
-		if err != nil {
-			return cmdutil.WithHint(cmdutil.UsageError("opening the report: %v", err), "Give --report a path in a folder that exists and is writable.")
-		}
-		defer reportFile.Close()
-		reportOut = &truncatingWriter{f: reportFile}
-		report = reportOut
-	}
-
-	journal, removeJournal := o.Journal, false
-	if journal == "" && !o.DryRun && o.StateDir != nil && o.StateDir() != "" {
-		journal = handoff.DefaultJournalPath(o.StateDir(), a.Name, acct, o.From)
-		removeJournal = true
-	}
 	audit := auditLog(o)
-	if o.DryRun {
-		audit = nil
-	}
 	if audit != nil {
 		defer audit.Close()
 	}
-	r := &handoff.Runner{Client: client, Action: a, Account: acct, KeepTeams: o.KeepTeams,
-		DryRun: o.DryRun, Audit: audit, Source: "batch"}
-
 	// Memory stays flat with the input; a tighter GC goal keeps the
 	// garbage of the per-target results small too (unless GOGC is set).
 	if o.IO.Getenv == nil || o.IO.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(50))
 	}
-
+	// The API budget: said before anything is sent, and enforced.
+	if o.MaxCalls > 0 && o.From == "-" {
+		return cmdutil.WithHint(cmdutil.UsageError("--max-calls needs the targets counted first, and stdin cannot be read twice"),
+			"Give --from a file.")
+	}
+	var startErr error // refused before anything was sent (budget)
+	req := handoff.BatchRequest{
+		Action: a, Account: o.Account, From: o.From, Stdin: o.IO.In, Stdout: o.IO.Out,
+		DryRun: o.DryRun, KeepTeams: o.KeepTeams, Concurrency: o.Concurrency, Rate: o.Rate,
+		Journal: o.Journal, JournalMode: o.journalMode(), Report: o.Report,
+		RetryUnknown: o.RetryUnknown, Again: o.Again, RepeatWindow: o.repeatWindow(),
+		Start: func(columns []string, total int, api string) error {
+			est := handoff.EstimateCalls(a, api, contains(columns, "name"), total)
+			if !o.JSON {
+				fmt.Fprintf(summaryWriter(o), "%s: %s\n", a.Name, est.String())
+			}
+			startErr = checkBudget(est, o.MaxCalls)
+			return startErr
+		},
+	}
+	if o.StateDir != nil {
+		req.StateDir = o.StateDir()
+	}
 	bar := newProgressBar(o.IO)
-	opts := handoff.BatchOptions{
-		Concurrency: o.Concurrency, Rate: o.Rate, Journal: journal, RemoveJournal: removeJournal,
-		RetryUnknown: o.RetryUnknown, Report: report, Total: total, Start: start,
-	}
 	if bar != nil {
-		opts.Progress = bar.draw
+		req.Progress = bar.draw
 	}
-	sum, err := r.RunBatch(ctx, in, opts)
+	sum, err := handoff.RunFrom(ctx, handoff.Deps{Client: o.Client, Audit: audit}, req)
 	if bar != nil {
 		bar.clear()
 	}
-	var inErr *handoff.InputError
 	if startErr != nil {
-		if reportFile != nil {
-			reportFile.Close()
-			if !reportExisted {
-				os.Remove(o.Report)
-			}
-		}
 		return startErr
 	}
-	if errors.As(err, &inErr) && sum.Total == 0 {
-		// Nothing was read or sent: no summary, and no report left behind.
-		if reportFile != nil {
-			reportFile.Close()
-			if !reportExisted {
-				os.Remove(o.Report)
-			}
+	var be *handoff.BatchError
+	if err != nil && !errors.As(err, &be) {
+		// Nothing was read or sent: no summary.
+		var inErr *handoff.InputError
+		if errors.As(err, &inErr) {
+			return cmdutil.WithHint(err, `Give one target per line, or a CSV with a "target" (or "conversation") column; a quoted field must close on its line or within 64 KiB.`)
 		}
-		return cmdutil.WithHint(err, `Give one target per line, or a CSV with a "target" (or "conversation") column.`)
+		return err
 	}
-	if reportFile != nil {
-		cerr := reportOut.truncate()
-		if closeErr := reportFile.Close(); cerr == nil {
-			cerr = closeErr
-		}
-		if cerr != nil && err == nil {
-			err = fmt.Errorf("writing the report: %w", cerr)
-		}
+	if be != nil && sum.Total == 0 && sum.Journal == "" {
+		return batchErrHint(err)
 	}
 	if o.JSON {
 		enc := json.NewEncoder(o.IO.Out)
 		enc.SetIndent("", "  ")
 		_ = enc.Encode(sum)
 	} else {
-		printSummary(summaryWriter(o), sum, o)
+		printSummary(summaryWriter(o), sum)
 	}
 	if err != nil {
-		var be *handoff.BatchError
-		if errors.As(err, &be) && be.Code == cmdutil.ExitConfig && strings.Contains(err.Error(), "journal") {
-			return cmdutil.WithHint(err, "Give another journal with --journal FILE.")
-		}
-		if errors.Is(err, handoff.ErrJournalBusy) {
-			return cmdutil.WithHint(err, "Another run of this command is going on; wait for it, or give another --journal.")
-		}
-		return err
+		return batchErrHint(err)
 	}
-	code := sum.ExitCode()
-	if code == cmdutil.ExitOK {
-		return nil
+	if code := sum.ExitCode(); code != cmdutil.ExitOK {
+		return &cmdutil.SilentError{Code: code} // the summary said it all
 	}
-	// The summary said it all.
-	return &cmdutil.SilentError{Code: code}
+	return nil
 }
 
 // summaryWriter is where a batch's text goes: stderr on a terminal (beside
@@ -446,17 +421,59 @@ func summaryWriter(o *Options) io.Writer {
 	return o.IO.ErrOut
 }
 
-func printSummary(w io.Writer, s handoff.Summary, o *Options) {
+// repeatWindow is the window as handoff.Request takes it (negative: no check).
+func (o *Options) repeatWindow() time.Duration {
+	if o.RepeatWindow <= 0 {
+		return -1
+	}
+	return o.RepeatWindow
+}
+
+func (o *Options) journalMode() handoff.JournalMode {
+	switch {
+	case o.Resume:
+		return handoff.JournalResume
+	case o.Fresh:
+		return handoff.JournalFresh
+	}
+	return handoff.JournalAuto
+}
+
+func batchErrHint(err error) error {
+	var be *handoff.BatchError
+	var inErr *handoff.InputError
+	switch {
+	case errors.Is(err, handoff.ErrNothingToResume):
+		return cmdutil.WithHint(err, "Run it without --resume to start a run, or give the journal with --journal FILE.")
+	case errors.Is(err, handoff.ErrJournalBusy):
+		return cmdutil.WithHint(err, "Another run of this command is going on; wait for it, or give another --journal.")
+	case errors.As(err, &inErr):
+		return cmdutil.WithHint(err, "Fix that line; what came before it was handled (see the summary), what came after was not read. Run the command again to resume.")
+	case errors.As(err, &be) && be.Code == cmdutil.ExitConfig && strings.Contains(err.Error(), "journal"):
+		return cmdutil.WithHint(err, "Give another journal with --journal FILE.")
+	}
+	return err
+}
+
+// printSummary: the counts, the failed targets (up to 10) with their
+// reasons, where the report and the journal are, and what to do next.
+func printSummary(w io.Writer, s handoff.Summary) {
 	verb := "handed off"
 	if s.DryRun {
 		verb = "dry run (nothing sent)"
 	}
-	fmt.Fprintf(w, "%s: %d %s, %d failed, %d unknown, %d skipped (done earlier), %d duplicates",
-		s.Action, s.Done, verb, s.Failed, s.Unknown, s.Skipped, s.Duplicates)
-	if s.NotRun > 0 {
-		fmt.Fprintf(w, ", %d not run", s.NotRun)
+	fmt.Fprintf(w, "%s: %d %s, %d failed, %d unknown", s.Action, s.Done, verb, s.Failed, s.Unknown)
+	for _, p := range []struct {
+		n    int
+		what string
+	}{{s.NotSent, "not sent"}, {s.DoneEarlier, "done earlier (resumed)"}, {s.Repeats, "repeats (not sent again)"}, {s.Duplicates, "duplicates"}} {
+		if p.n > 0 {
+			fmt.Fprintf(w, ", %d %s", p.n, p.what)
+		}
 	}
 	fmt.Fprintf(w, " — %d targets in %s (%.1f/s)\n", s.Total, (time.Duration(s.ElapsedMS) * time.Millisecond).Round(10*time.Millisecond), s.Rate)
+	listTargets(w, "failed", s.Failed, s.Failures)
+	listTargets(w, "unknown", s.Unknown, s.Unknowns)
 	if s.Failed > 0 {
 		parts := make([]string, 0, len(s.FailedBy))
 		for _, k := range s.FailedReasons() {
@@ -467,42 +484,68 @@ func printSummary(w io.Writer, s handoff.Summary, o *Options) {
 	if s.SlowDowns > 0 {
 		fmt.Fprintf(w, "Wati answered 429: the run slowed down %d time(s)\n", s.SlowDowns)
 	}
+	if s.Repeats > 0 {
+		fmt.Fprintln(w, "repeats: the audit log shows this action on those conversations within the repeat window; --again sends them anyway")
+	}
 	if s.Cancelled {
 		fmt.Fprintln(w, "cancelled")
 	}
 	if s.Aborted != "" {
 		fmt.Fprintf(w, "stopped early: %s\n", s.Aborted)
 	}
-	if s.Journal != "" && (s.Failed > 0 || s.Unknown > 0 || s.NotRun > 0 || s.Cancelled || s.Aborted != "") {
-		fmt.Fprintf(w, "journal: %s — run the same command again to resume (done targets are skipped)\n", s.Journal)
-	}
 	if s.Unknown > 0 {
-		fmt.Fprintln(w, "unknown: check those conversations in Wati (see --report); --retry-unknown sends their chatbot start again")
+		fmt.Fprintln(w, "unknown: those may or may not have happened; check them in Wati before sending again (--retry-unknown resends interrupted chatbot starts)")
 	}
-	if o.Report != "" && o.Report != "-" {
-		fmt.Fprintf(w, "report: %s\n", o.Report)
+	switch {
+	case s.Report != "" && s.Report != "-":
+		fmt.Fprintf(w, "report: %s (every target's outcome and reason)\n", s.Report)
+	case s.Report == "" && (s.Failed > 0 || s.Unknown > 0):
+		fmt.Fprintln(w, "report: none kept; add --report FILE for every target's outcome and reason")
+	}
+	if s.Journal != "" {
+		fmt.Fprintf(w, "journal: %s — %s\n", s.Journal, journalNote(s))
 	}
 }
 
-// truncatingWriter empties its file before the first write (or on
-// truncate), so that an existing report is replaced only by a run that
-// got going.
-type truncatingWriter struct {
-	f    *os.File
-	done bool
+func listTargets(w io.Writer, what string, n int, list []handoff.Listed) {
+	if len(list) == 0 {
+		return
+	}
+	more := ""
+	if n > len(list) {
+		more = fmt.Sprintf(" (first %d of %d)", len(list), n)
+	}
+	fmt.Fprintf(w, "%s%s:\n", what, more)
+	for _, l := range list {
+		line := ""
+		if l.Line > 0 {
+			line = fmt.Sprintf("line %d: ", l.Line)
+		}
+		fmt.Fprintf(w, "  %s%s [%s] %s\n", line, l.Target, l.Reason, l.Error)
+	}
 }
 
-func (w *truncatingWriter) truncate() error {
-	if w.done {
-		return nil
+// journalNote says what the journal did this time and what it will do.
+func journalNote(s handoff.Summary) string {
+	var b strings.Builder
+	switch s.JournalState {
+	case handoff.JournalResumed:
+		b.WriteString("resumed the run")
+		if s.ResumedFrom != nil {
+			b.WriteString(" begun " + s.ResumedFrom.Local().Format("2006-01-02 15:04"))
+		}
+		b.WriteString("; ")
+	case handoff.JournalStarted:
+		if s.EarlierEnded != nil {
+			b.WriteString("the earlier run of this input had ended (" + s.EarlierEnded.Local().Format("2006-01-02 15:04") + "), so every target was sent afresh; ")
+		} else {
+			b.WriteString("started afresh (--fresh); ")
+		}
 	}
-	w.done = true
-	return w.f.Truncate(0)
-}
-
-func (w *truncatingWriter) Write(p []byte) (int, error) {
-	if err := w.truncate(); err != nil {
-		return 0, err
+	if s.Finished {
+		b.WriteString("this run ended: the same command starts afresh (--resume skips what it handed off)")
+	} else {
+		b.WriteString("this run did not end: run the same command again to resume (handed-off targets are skipped)")
 	}
-	return w.f.Write(p)
+	return b.String()
 }

@@ -110,7 +110,9 @@ func TestRunBatchStreams(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 	out, errOut := output()
-	if !strings.HasPrefix(out, "to-maria: 1 Wati call per target: 1 operator assignment (maria@acme.com)\nto-maria: 2 handed off, 1 failed, 0 unknown, 0 skipped (done earlier), 1 duplicates — 4 targets in") || errOut != "" {
+	if !strings.HasPrefix(out, "to-maria: 1 Wati call per target: 1 operator assignment (maria@acme.com)\nto-maria: 2 handed off, 1 failed, 0 unknown, 1 duplicates — 4 targets in") || errOut != "" ||
+		!strings.Contains(out, "\nfailed:\n  line 4: nope [invalid-target] invalid target \"nope\"") ||
+		!strings.Contains(out, "\nreport: none kept; add --report FILE") || !strings.Contains(out, "\njournal: ") {
 		t.Fatalf("without a terminal the summary goes to stdout, stderr stays empty: %q %q", out, errOut)
 	}
 

@@ -31,13 +31,16 @@ type Options struct {
 	Client  func(account string, dryRun bool) (*wati.Client, error)
 	Version string
 
-	Dir      string        // actions folder (global --dir)
-	Account  string        // global --account: overrides every action's account
-	StateDir string        // audit log
-	Debug    string        // HANDOFF_DEBUG; "mcp" logs the protocol on stderr
-	ReadOnly bool          // calls run as dry runs
-	Watch    bool          // follow the folder
-	Debounce time.Duration // quiet time before a reload
+	Dir      string // actions folder (global --dir)
+	Account  string // global --account: overrides every action's account
+	StateDir string // audit log
+	// RepeatWindow: a chatbot action is not started again on a conversation
+	// within it (Settings.RepeatWindow; 0: no check).
+	RepeatWindow time.Duration
+	Debug        string        // HANDOFF_DEBUG; "mcp" logs the protocol on stderr
+	ReadOnly     bool          // calls run as dry runs
+	Watch        bool          // follow the folder
+	Debounce     time.Duration // quiet time before a reload
 
 	watching func() // tests: called once the folder is watched
 }
@@ -112,6 +115,7 @@ command (HANDOFF_TOKEN_<ACCOUNT> can be set in the client's "env" block).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if s := f.Settings; s != nil {
 				opts.Dir, opts.Account, opts.StateDir, opts.Debug = s.Dir, s.Account, s.StateDir, s.Debug
+				opts.RepeatWindow = s.RepeatWindow
 			}
 			if runF != nil {
 				return runF(opts)
@@ -165,6 +169,8 @@ func runMCP(ctx context.Context, opts *Options) error {
 			Source:    "mcp",
 			Note:      c.Note,
 			Vars:      mcpVars(c),
+			// A tool called twice must not start a chatbot twice.
+			RepeatWindow: windowOrOff(opts.RepeatWindow),
 		})
 		what := r.Outcome
 		if r.Error != "" {
@@ -276,4 +282,12 @@ func mcpVars(c hmcp.Call) handoff.Vars {
 		v["summary"] = c.Summary
 	}
 	return v
+}
+
+// windowOrOff maps Settings' 0 (off) to handoff.Request's negative.
+func windowOrOff(w time.Duration) time.Duration {
+	if w <= 0 {
+		return -1
+	}
+	return w
 }

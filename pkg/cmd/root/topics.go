@@ -41,6 +41,8 @@ var helpTopics = []helpTopic{
   HANDOFF_REQUEST_TIMEOUT  per-request timeout (default 15s)
   HANDOFF_DEADLINE         deadline of one Wati call with all its retries (default 60s)
   HANDOFF_DIRECTORY_TTL    age at which a directory cache is refreshed (default 24h)
+  HANDOFF_REPEAT_WINDOW    a chatbot start on a conversation is not repeated within it
+                           (default 10m; 0 turns the check off; assign --repeat-window)
   HANDOFF_DEBUG=api        print each Wati request and response on stderr (token redacted)
   HANDOFF_NO_PROMPT        never show interactive forms, even on a terminal
   HANDOFF_ACCESSIBLE=1     forms as line-by-line prompts for screen readers (also TERM=dumb)
