@@ -7,6 +7,7 @@ import (
 	"github.com/handoff-dev/handoff/pkg/cmd/account/add"
 	"github.com/handoff-dev/handoff/pkg/cmd/account/list"
 	"github.com/handoff-dev/handoff/pkg/cmd/account/remove"
+	"github.com/handoff-dev/handoff/pkg/cmd/account/set"
 	"github.com/handoff-dev/handoff/pkg/cmd/account/show"
 	testcmd "github.com/handoff-dev/handoff/pkg/cmd/account/test"
 	"github.com/handoff-dev/handoff/pkg/cmd/account/use"
@@ -28,10 +29,12 @@ $XDG_CONFIG_HOME/handoff). A token is looked up in HANDOFF_TOKEN_<ACCOUNT>
 credentials.yaml. No token is ever printed.`,
 		Example: `  echo "$TOKEN" | handoff account add acme-prod --endpoint https://live-mt-server.wati.io --with-token
   handoff account test acme-prod
+  handoff account set acme-prod --channel Support
   handoff account list`,
 	}
 	cmd.AddCommand(
 		add.NewCmdAdd(f, nil),
+		set.NewCmdSet(f, nil),
 		list.NewCmdList(f, nil),
 		show.NewCmdShow(f, nil),
 		testcmd.NewCmdTest(f, nil),
