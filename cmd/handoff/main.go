@@ -3,8 +3,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -32,6 +34,11 @@ func Main() int {
 	ctx, stop := cancelOnSignal(ios)
 	defer stop()
 
+	var out *countingWriter
+	if wantsJSON(os.Args[1:]) {
+		out = &countingWriter{w: ios.Out}
+		ios.Out = out
+	}
 	f := factory.New(version, commit, date, ios)
 	cmd := root.NewCmdRoot(f)
 	ran, err := cmd.ExecuteContextC(ctx)
@@ -50,6 +57,11 @@ func Main() int {
 	// point at its help (which names the flags and shows examples).
 	if code == cmdutil.ExitUsage && cmdutil.HintOf(err) == "" && ran != nil {
 		err = cmdutil.WithHint(err, "Run: "+ran.CommandPath()+" --help")
+	}
+	// --json promises a JSON object on stdout, failures included: when the
+	// command printed none, the error is one.
+	if out != nil && out.n == 0 {
+		printJSONError(out, err, code)
 	}
 	var silent *cmdutil.SilentError
 	if !errors.As(err, &silent) {
@@ -115,4 +127,47 @@ func cancelOnSignal(ios *cmdutil.IOStreams) (context.Context, func()) {
 		close(done)
 		cancel()
 	}
+}
+
+// wantsJSON reports whether the command line asks for --json (before any
+// "--" that ends the flags).
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "--json", "--json=true", "--json=1":
+			return true
+		}
+	}
+	return false
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// printJSONError writes the error as the one JSON object of --json:
+// {"ok": false, "error", "hint", "exit_code"}.
+func printJSONError(w io.Writer, err error, code int) {
+	obj := struct {
+		OK       bool   `json:"ok"`
+		Error    string `json:"error"`
+		Hint     string `json:"hint,omitempty"`
+		ExitCode int    `json:"exit_code"`
+	}{Error: err.Error(), Hint: cmdutil.HintOf(err), ExitCode: code}
+	var silent *cmdutil.SilentError
+	if errors.As(err, &silent) {
+		obj.Error = fmt.Sprintf("failed (exit %d)", code)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(obj)
 }

@@ -46,8 +46,8 @@ type Options struct {
 	// A whole handoff (action files with message, context, status, fallback).
 	Vars     []string // --var KEY=VALUE: reason, summary, name
 	MaxCalls int      // --max-calls: refuse to start above this many Wati calls (0: no limit)
-	Resume       bool
-	Fresh        bool
+	Resume   bool
+	Fresh    bool
 
 	// Repeats (non-idempotent actions: chatbot starts).
 	Again        bool

@@ -45,7 +45,7 @@ YAML file in the actions folder (--dir, default ./actions).`,
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetIn(f.IO.In)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.WithHint(cmdutil.UsageError("%s", err), fmt.Sprintf("Run: %s --help", c.CommandPath()))
+		return cmdutil.WithHint(cmdutil.UsageError("%s", flagErrorText(err)), fmt.Sprintf("Run: %s --help", c.CommandPath()))
 	})
 
 	pf := cmd.PersistentFlags()
@@ -76,6 +76,10 @@ YAML file in the actions folder (--dir, default ./actions).`,
 	}
 	addCommands(cmd, f)
 	guardGroups(cmd)
+	help := helpCommand(cmd)
+	help.GroupID = "help"
+	cmd.SetHelpCommand(help)
+	guardUsage(cmd)
 	return cmd
 }
 
@@ -117,6 +121,7 @@ func resolveSettings(cmd *cobra.Command, f *cmdutil.Factory) error {
 	v.SetDefault("request-timeout", "15s")
 	v.SetDefault("deadline", "60s")
 	v.SetDefault("directory-ttl", "24h")
+	v.SetDefault("repeat-window", "10m")
 
 	// The config file lives in the config folder, so that one key cannot come from it.
 	configDir := v.GetString("config-dir")
@@ -145,6 +150,9 @@ func resolveSettings(cmd *cobra.Command, f *cmdutil.Factory) error {
 		return err
 	}
 	if s.DirectoryTTL, err = duration(v, "directory-ttl"); err != nil {
+		return err
+	}
+	if s.RepeatWindow, err = duration(v, "repeat-window"); err != nil {
 		return err
 	}
 	return nil
