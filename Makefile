@@ -42,18 +42,27 @@ docs:
 GORELEASER_VERSION ?= v2.15.1
 GORELEASER         ?= bin/goreleaser-$(GORELEASER_VERSION)/goreleaser
 
+# The SBOM of each binary is written by cyclonedx-gomod (also from source).
+CYCLONEDX_VERSION  ?= v1.10.0
+CYCLONEDX          ?= bin/cyclonedx-gomod-$(CYCLONEDX_VERSION)/cyclonedx-gomod
+RELEASE_PATH       := PATH=$(abspath $(dir $(CYCLONEDX))):$$PATH
+
 $(GORELEASER):
 	GOBIN=$(CURDIR)/$(dir $(GORELEASER)) $(GO) install github.com/goreleaser/goreleaser/v2@$(GORELEASER_VERSION)
 
-# Archives (linux, darwin, windows; amd64, arm64), .deb, .rpm and checksums in dist/.
-release-snapshot: $(GORELEASER)
-	$(GORELEASER) release --snapshot --clean
+$(CYCLONEDX):
+	GOBIN=$(CURDIR)/$(dir $(CYCLONEDX)) $(GO) install github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod@$(CYCLONEDX_VERSION)
 
-# goreleaser check, a snapshot, then a test of what it holds (test/release).
-release-check: $(GORELEASER)
+# Archives (linux, darwin, windows; amd64, arm64), .deb, .rpm, SBOMs and checksums in dist/.
+release-snapshot: $(GORELEASER) $(CYCLONEDX)
+	$(RELEASE_PATH) $(GORELEASER) release --snapshot --clean
+
+# goreleaser check, a snapshot, then a test of what it holds (test/release,
+# and test/ci's install of the action from the snapshot's archives).
+release-check: $(GORELEASER) $(CYCLONEDX)
 	$(GORELEASER) check
-	$(GORELEASER) release --snapshot --clean
-	HANDOFF_GORELEASER=$(abspath $(GORELEASER)) HANDOFF_DIST=$(CURDIR)/dist $(GO) test -count=1 -v ./test/release/
+	$(RELEASE_PATH) $(GORELEASER) release --snapshot --clean
+	HANDOFF_GORELEASER=$(abspath $(GORELEASER)) HANDOFF_DIST=$(CURDIR)/dist $(GO) test -count=1 -v ./test/...
 
 # A short fuzzing session of every target (make fuzz FUZZTIME=1m for longer).
 FUZZTIME ?= 20s

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strings"
@@ -257,7 +258,7 @@ func TestChecksums(t *testing.T) {
 		}
 		listed[name] = true
 	}
-	for _, pat := range []string{"*.tar.gz", "*.zip", "*.deb", "*.rpm"} {
+	for _, pat := range []string{"*.tar.gz", "*.zip", "*.deb", "*.rpm", "*.cdx.json"} {
 		files, _ := filepath.Glob(filepath.Join(d, pat))
 		for _, f := range files {
 			if !listed[filepath.Base(f)] {
@@ -265,8 +266,55 @@ func TestChecksums(t *testing.T) {
 			}
 		}
 	}
-	if len(listed) != 10 {
-		t.Errorf("checksums.txt lists %d files, want 6 archives and 4 packages", len(listed))
+	if len(listed) != 16 {
+		t.Errorf("checksums.txt lists %d files, want 6 archives, 4 packages and 6 SBOMs", len(listed))
+	}
+}
+
+// Each binary has a CycloneDX SBOM that names its Go modules and versions.
+func TestSBOMs(t *testing.T) {
+	d := dist(t)
+	m := readMetadata(t, d)
+	gomod, _ := os.ReadFile(filepath.Join(repo, "go.mod"))
+	cobra := regexp.MustCompile(`github.com/spf13/cobra (v\S+)`).FindStringSubmatch(string(gomod))
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		for _, arch := range []string{"amd64", "arm64"} {
+			name := "handoff_" + m.Version + "_" + goos + "_" + arch + ".cdx.json"
+			b, err := os.ReadFile(filepath.Join(d, name))
+			if err != nil {
+				t.Errorf("no SBOM %s: %v", name, err)
+				continue
+			}
+			var bom struct {
+				BomFormat   string `json:"bomFormat"`
+				SpecVersion string `json:"specVersion"`
+				Metadata    struct {
+					Component struct {
+						Name string `json:"name"`
+					} `json:"component"`
+				} `json:"metadata"`
+				Components []struct {
+					Name    string `json:"name"`
+					Version string `json:"version"`
+				} `json:"components"`
+			}
+			if err := json.Unmarshal(b, &bom); err != nil || bom.BomFormat != "CycloneDX" || bom.SpecVersion == "" {
+				t.Errorf("%s: not CycloneDX JSON: %v", name, err)
+				continue
+			}
+			if !strings.Contains(bom.Metadata.Component.Name, "handoff") {
+				t.Errorf("%s: describes %q", name, bom.Metadata.Component.Name)
+			}
+			found := false
+			for _, c := range bom.Components {
+				if c.Name == "github.com/spf13/cobra" && c.Version == cobra[1] {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s: no github.com/spf13/cobra %s among %d components", name, cobra[1], len(bom.Components))
+			}
+		}
 	}
 }
 
