@@ -82,6 +82,9 @@ const (
 	RuleNoSecrets       = "no-secrets"
 	RuleSecretInComment = "secret-in-comment"
 	RuleDuplicateName   = "duplicate-name"
+	// RuleDirectoryKnown: the names are in the cached directory (validate
+	// and assign --dry-run check it offline; a warning).
+	RuleDirectoryKnown = "directory-known"
 )
 
 // RuleDescriptions say in one line what each rule checks (SARIF, docs).
@@ -114,6 +117,7 @@ var RuleDescriptions = map[string]string{
 	RuleNoSecrets:       "No token, password or secret appears in an action file.",
 	RuleSecretInComment: "No token appears in a comment.",
 	RuleDuplicateName:   "No two files in a folder define the same action name.",
+	RuleDirectoryKnown:  "Team, user and bot names are in the account's cached directory (a warning: the cache may be stale).",
 }
 
 // FieldError is why one field value is not acceptable.

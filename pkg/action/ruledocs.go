@@ -70,6 +70,10 @@ var RuleDocs = map[string]RuleDoc{
 		Checks: "`name` equals the file name without `.yaml`/`.yml` (not for stdin)",
 		Fix:    "rename the file to NAME.yaml, or change `name` to the file name",
 	},
+	RuleDirectoryKnown: {
+		Checks: "the team, user or chatbot (assignee and fallbacks) is in the account's directory cached on this machine (`handoff directory sync`, declared entries), when there is one; a **warning** with did-you-mean, since the cache may be stale",
+		Fix:    "correct the name (the message suggests the near one), or refresh the cache with `handoff directory sync`, or declare it with `handoff directory add`",
+	},
 	RuleDuplicateName: {
 		Checks: "no two files in one folder define the same name (`x.yaml` and `x.yml`)",
 		Fix:    "give each action its own name, or delete one of the two files",

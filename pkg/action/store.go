@@ -58,6 +58,10 @@ const SchemaURL = "https://raw.githubusercontent.com/handoff-dev/handoff/main/do
 // Store is the folder of action files (NAME.yaml).
 type Store struct {
 	Dir string
+	// KnownAccounts, when not nil, are the accounts configured here: List
+	// and Scan then check each action's account as validate does (an
+	// unknown one is an error). Nil: accounts are not checked.
+	KnownAccounts []string
 }
 
 // NewStore returns the store for dir. Nothing touches disk until a method runs.
@@ -120,14 +124,14 @@ func (s *Store) Scan() ([]Entry, []Skipped, error) {
 			files = append(files, path)
 		}
 	}
-	results := CheckFiles(files, Options{CheckFileName: true}, 0)
+	results := CheckFiles(files, Options{CheckFileName: true, KnownAccounts: s.KnownAccounts}, 0)
 	out := make([]Entry, len(results))
 	for i, r := range results {
-		// The store does not know the configured accounts: drop the
-		// "could not be checked" warning rather than claim none exist.
+		// Without the configured accounts, drop the "could not be
+		// checked" warning rather than claim none exist.
 		var diags []Diagnostic
 		for _, d := range r.Diagnostics {
-			if !(d.Rule == RuleAccountKnown && d.Severity == SeverityWarning) {
+			if !(d.Rule == RuleAccountKnown && d.Severity == SeverityWarning && s.KnownAccounts == nil) {
 				diags = append(diags, d)
 			}
 		}

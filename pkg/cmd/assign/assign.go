@@ -17,6 +17,7 @@ import (
 
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
+	"github.com/handoff-dev/handoff/pkg/directory"
 	"github.com/handoff-dev/handoff/pkg/handoff"
 	"github.com/handoff-dev/handoff/pkg/wati"
 )
@@ -27,6 +28,9 @@ type Options struct {
 	Actions  func() (*action.Store, error)
 	Client   func(account string, dryRun bool) (*wati.Client, error)
 	StateDir func() string // audit log and journals (Settings.StateDir)
+	// Directory is the account's directory, for the offline name check of
+	// --dry-run (nil: none).
+	Directory func() (*directory.Service, error)
 
 	Name      string // action
 	Target    string // --conversation
@@ -56,7 +60,7 @@ type Options struct {
 
 // NewCmdAssign returns `handoff assign`.
 func NewCmdAssign(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Actions: f.Actions, Client: f.Client,
+	opts := &Options{IO: f.IO, Actions: f.Actions, Client: f.Client, Directory: f.Directory,
 		StateDir: func() string { return f.Settings.StateDir }}
 	var repeatWindow time.Duration
 	cmd := &cobra.Command{
@@ -259,6 +263,13 @@ func runAssign(ctx context.Context, o *Options) error {
 	a, err := loadAction(o)
 	if err != nil {
 		return err
+	}
+	if o.DryRun {
+		// Names are checked offline against the cached directory: a
+		// misspelt team is said before anything would be sent.
+		for _, w := range nameWarnings(ctx, o, a) {
+			fmt.Fprintf(o.IO.ErrOut, "warning: %s\n", w)
+		}
 	}
 	if o.From != "" {
 		return runBatch(ctx, o, a)
@@ -548,4 +559,25 @@ func journalNote(s handoff.Summary) string {
 		b.WriteString("this run did not end: run the same command again to resume (handed-off targets are skipped)")
 	}
 	return b.String()
+}
+
+// nameWarnings are the cached directory's verdict on the action's names
+// (the warnings `handoff validate` gives, rule directory-known).
+func nameWarnings(ctx context.Context, o *Options, a *action.Action) []string {
+	if o.Directory == nil {
+		return nil
+	}
+	svc, err := o.Directory()
+	if err != nil || svc == nil {
+		return nil
+	}
+	l, err := svc.List(ctx, handoff.AccountFor(a, o.Account), nil) // the cache as it is: no refresh
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, p := range l.CheckNames(a, time.Now()) {
+		out = append(out, p.Message)
+	}
+	return out
 }

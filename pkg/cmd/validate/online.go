@@ -49,6 +49,7 @@ An account that cannot be reached gives a warning: nothing could be checked.`
   handoff validate --online`
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if online {
+			opts.Online = true
 			o := &onlineChecker{opts: opts, accounts: map[string]*accountFacts{}}
 			opts.Checks = append(opts.Checks, o.check)
 		}

@@ -47,6 +47,9 @@ type Options struct {
 	Workers int
 	// Checks run after the built-in rules, per document.
 	Checks []Check
+	// Online is set by --online (online.go); without it the names are
+	// checked against the cached directory (offline.go).
+	Online bool
 	// Base is the folder SARIF paths are relative to (--base; "": the git
 	// work tree root, else the working directory).
 	Base string
@@ -64,7 +67,9 @@ func NewCmdValidate(f *cmdutil.Factory, runF func(*Options) error) *cobra.Comman
 		Short: "Check action files (for editors and CI)",
 		Long: `Check action files: YAML syntax, the action format (version 1), every field's
 rules, the assignee's per-type fields, account names against the accounts
-configured here, and secrets (a token never belongs in an action file).
+configured here, team, user and chatbot names against the directory cached
+here when there is one (a warning with did-you-mean: the cache may be stale),
+and secrets (a token never belongs in an action file).
 
 PATH is a file or a folder (searched recursively for *.yaml and *.yml); "-"
 reads one action from stdin. Without PATH the actions folder (--dir) is checked.
@@ -193,13 +198,17 @@ func runValidate(ctx context.Context, opts *Options) error {
 		}
 	}
 	docs := map[string]*action.Document{}
+	checks := opts.Checks
+	if !opts.Online {
+		checks = append([]Check{offlineNames(opts)}, checks...)
+	}
 	rep.Diagnostics = append(rep.Diagnostics, walkDiags...)
 	for _, r := range results {
 		rep.Diagnostics = append(rep.Diagnostics, r.Diagnostics...)
 		if r.Doc != nil {
 			docs[r.File] = r.Doc
 			if r.Doc.Action != nil {
-				for _, c := range opts.Checks {
+				for _, c := range checks {
 					rep.Diagnostics = append(rep.Diagnostics, c(ctx, r.Doc)...)
 				}
 			}

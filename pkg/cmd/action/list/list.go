@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/handoff-dev/handoff/pkg/account"
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/cmd/action/shared"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
@@ -17,21 +18,23 @@ import (
 
 // Options of `handoff action list`.
 type Options struct {
-	IO      *cmdutil.IOStreams
-	Actions func() (*action.Store, error)
-	JSON    bool
+	IO       *cmdutil.IOStreams
+	Actions  func() (*action.Store, error)
+	Accounts func() (*account.Store, error) // to check accounts as validate does (nil: not checked)
+	JSON     bool
 }
 
 // NewCmdList returns `handoff action list`.
 func NewCmdList(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
-	opts := &Options{IO: f.IO, Actions: f.Actions}
+	opts := &Options{IO: f.IO, Actions: f.Actions, Accounts: f.Accounts}
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List the actions of the actions folder",
 		Long: `List the actions of the actions folder (--dir): name, who takes the
 conversation, the account, and the intent. Files that are not valid actions are
-listed too, marked invalid; "handoff validate" says why.
+listed too, marked invalid; "handoff validate" says why, and gives the same
+verdict (an account not configured here makes an action invalid in both).
 
 On a terminal the list is a table; otherwise each action is one line of
 tab-separated fields: name, assignee type, assignee, account, valid|invalid,
@@ -55,6 +58,17 @@ func runList(opts *Options) error {
 	st, err := opts.Actions()
 	if err != nil {
 		return err
+	}
+	// The same verdict as handoff validate: an account not configured
+	// here makes the action invalid.
+	if opts.Accounts != nil {
+		if as, err := opts.Accounts(); err == nil && as != nil {
+			if names, err := as.Names(); err == nil {
+				cp := *st
+				cp.KnownAccounts = append([]string{}, names...)
+				st = &cp
+			}
+		}
 	}
 	entries, irregular, err := st.Scan()
 	if err != nil {
