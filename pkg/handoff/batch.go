@@ -123,6 +123,7 @@ type Summary struct {
 	Unknown     int            `json:"unknown"`      // may or may not have happened
 	Unknowns    []Listed       `json:"unknowns"`     // the first MaxListed unknown outcomes
 	NotSent     int            `json:"not_sent"`     // read but never sent (cancelled, or the run stopped)
+	Partial     int            `json:"partial"`      // handed off, but a later step (status, context, message) failed
 	DoneEarlier int            `json:"done_earlier"` // done by the run this one resumed (journal)
 	Repeats     int            `json:"repeats"`      // refused: sent within the repeat window (audit log)
 	Duplicates  int            `json:"duplicates"`   // repeated targets, handed off once
@@ -148,7 +149,8 @@ type Summary struct {
 }
 
 // ExitCode: 130 cancelled; 1 any failed or refused as a repeat; 7 none
-// failed but some outcomes are unknown; 1 some never sent; else 0.
+// failed but some outcomes are unknown; 1 some never sent; 8 some only
+// partly done (handed off, a later step failed); else 0.
 func (s Summary) ExitCode() int {
 	switch {
 	case s.Cancelled:
@@ -159,6 +161,8 @@ func (s Summary) ExitCode() int {
 		return exitcode.Unknown
 	case s.NotSent > 0:
 		return exitcode.Failure
+	case s.Partial > 0:
+		return exitcode.Partial
 	}
 	return exitcode.OK
 }
@@ -179,6 +183,9 @@ func (s *Summary) count(res Result) {
 		list(&s.Unknowns)
 	case OutcomeNotSent:
 		s.NotSent++
+	case OutcomePartial:
+		s.Partial++
+		list(&s.Failures)
 	case OutcomeSkipped:
 		switch res.Reason {
 		case ReasonDuplicate:
@@ -758,7 +765,9 @@ func (b *batch) process(ctx context.Context, jb job) Result {
 	if b.j != nil {
 		var err error
 		switch {
-		case res.OK:
+		case res.OK, res.Outcome == OutcomePartial:
+			// Partial: handed off (a later step failed); resending would
+			// repeat what was done.
 			_, err = b.j.record(jDone, key, "")
 		case res.Outcome == OutcomeNotSent:
 			_, err = b.j.record(jNotSent, key, res.Error)

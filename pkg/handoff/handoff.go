@@ -251,7 +251,7 @@ func (r *Runner) finish(res *Result, err error) {
 	case err == nil && r.DryRun:
 		res.OK, res.Outcome = true, OutcomeDryRun
 	case err == nil && partial(res.Steps):
-		res.Outcome, res.Reason = OutcomePartial, "partial"
+		res.Outcome, res.Reason = OutcomePartial, ReasonPartial
 		res.Error = stepProblem(res.Steps)
 	case err == nil:
 		res.OK, res.Outcome = true, OutcomeAssigned

@@ -38,6 +38,10 @@ const (
 	// outcome not-sent: never sent, safe to send
 	ReasonStopped = "stopped" // the batch stopped early (token refused, Wati unavailable)
 
+	// outcome partial: handed off, but a later step (status, context,
+	// message) failed or is unknown
+	ReasonPartial = "partial"
+
 	// outcome skipped: not sent, on purpose
 	ReasonDuplicate   = "duplicate"    // the same target earlier in the input
 	ReasonDoneEarlier = "done-earlier" // done by the run this one resumes (journal)
@@ -49,7 +53,7 @@ var Reasons = []string{
 	ReasonInvalidTarget, ReasonConfiguration, ReasonUnauthorized, ReasonForbidden, ReasonNotFound,
 	ReasonConflict, ReasonRateLimited, ReasonUnavailable, ReasonBadRequest, ReasonRejected,
 	ReasonMalformed, ReasonRedirect, ReasonInvalid, ReasonUnsupported, ReasonRefused,
-	ReasonNoAnswer, ReasonCancelled, ReasonInterrupted, ReasonStopped,
+	ReasonNoAnswer, ReasonCancelled, ReasonInterrupted, ReasonStopped, ReasonPartial,
 	ReasonDuplicate, ReasonDoneEarlier, ReasonRepeat,
 }
 

@@ -24,7 +24,8 @@ func Idempotent(a *action.Action) bool {
 // Repeats answers, from the audit log, "did this action go to this
 // conversation lately?" for one action and account. Only records whose
 // outcome says the send may have happened count (assigned, unknown); a
-// refusal, a dry run or a send that never left does not.
+// refusal, a dry run or a send that never left does not. (partial: handed
+// off, a later step failed: counts.)
 //
 // What this guarantees: a second `handoff assign` (single, batch or MCP)
 // on this machine and state folder, started after the first one's record
@@ -49,7 +50,7 @@ func LoadRepeats(l *AuditLog, actionName, account string, window time.Duration, 
 		return r, fmt.Errorf("reading the audit log for repeats: %w", err)
 	}
 	for _, rec := range recs {
-		if rec.Account != account || (rec.Outcome != OutcomeAssigned && rec.Outcome != OutcomeUnknown) {
+		if rec.Account != account || (rec.Outcome != OutcomeAssigned && rec.Outcome != OutcomeUnknown && rec.Outcome != OutcomePartial) {
 			continue
 		}
 		r.last[rec.Target] = rec // oldest first: the newest wins

@@ -365,8 +365,12 @@ func (s *Server) handler(a *action.Action) sdk.ToolHandler {
 		out.Note = in.Note
 		out.Hint = hintOf(r.Err)
 		out.Summary = summary(a, out)
-		if !out.OK && out.Outcome != "failed" && out.Outcome != "unknown" && out.Outcome != handoff.OutcomePartial {
-			out.Outcome = "failed"
+		switch {
+		case out.OK, out.Outcome == handoff.OutcomeUnknown, out.Outcome == handoff.OutcomePartial,
+			out.Outcome == handoff.OutcomeNotSent, out.Outcome == handoff.OutcomeSkipped && out.Reason == handoff.ReasonRepeat:
+			// the outcomes of the vocabulary an agent must tell apart
+		default:
+			out.Outcome = handoff.OutcomeFailed
 		}
 		return result(out), nil
 	}
@@ -486,6 +490,10 @@ func summary(a *action.Action, out Output) string {
 		return s
 	case handoff.OutcomePartial:
 		return fmt.Sprintf("Handed off, with a problem: conversation %s now belongs to %s (Wati account %s), so stop replying to this customer: %s carries on in the same chat. But %s. Do not call this tool again for this conversation; a person should check it in Wati.", out.Target, who, out.Account, who, out.Error)
+	case handoff.OutcomeSkipped:
+		if out.Reason == handoff.ReasonRepeat {
+			return fmt.Sprintf("Already done, not sent again: %s. Stop replying to this customer: %s has the conversation. Do not call this tool again for this conversation.", out.Error, who)
+		}
 	case "unknown":
 		return "Outcome unknown: " + out.Error + ". The request may have reached Wati. Do not call this tool again for this conversation; tell the customer a person will follow up, and let a person check the conversation in Wati."
 	}

@@ -95,7 +95,7 @@ func OutputSchema() *jsonschema.Schema {
 			"api":             str("Wati API version used: v3 or v1"),
 			"requests":        {Type: "array", Description: "the HTTP requests sent (or, in a dry run, that would be sent); the token is redacted", Items: &jsonschema.Schema{Type: "object"}},
 			"ok":              {Type: "boolean", Description: "true when the handoff happened (or, in a dry run, would be attempted)"},
-			"outcome":         {Type: "string", Description: "assigned, partial (handed off, but a later step such as the message failed), dry-run, failed or unknown", Enum: []any{"assigned", "partial", "dry-run", "failed", "unknown", "skipped"}},
+			"outcome":         {Type: "string", Description: "assigned, partial (handed off, but a later step such as the message failed), dry-run, failed, not-sent (never left: cancelled first), unknown, or skipped (reason repeat: this action already went to the conversation within the repeat window)", Enum: []any{"assigned", "partial", "dry-run", "failed", "not-sent", "unknown", "skipped"}},
 			"error":           str("why it failed, when it failed"),
 			"duration_ms":     {Type: "integer", Description: "time taken"},
 			"replaced_teams":  {Type: "array", Description: "teams the contact was removed from (team handoffs replace the contact's teams)", Items: &jsonschema.Schema{Type: "string"}},

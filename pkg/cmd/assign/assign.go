@@ -477,7 +477,7 @@ func printSummary(w io.Writer, s handoff.Summary) {
 	for _, p := range []struct {
 		n    int
 		what string
-	}{{s.NotSent, "not sent"}, {s.DoneEarlier, "done earlier (resumed)"}, {s.Repeats, "repeats (not sent again)"}, {s.Duplicates, "duplicates"}} {
+	}{{s.Partial, "partly done"}, {s.NotSent, "not sent"}, {s.DoneEarlier, "done earlier (resumed)"}, {s.Repeats, "repeats (not sent again)"}, {s.Duplicates, "duplicates"}} {
 		if p.n > 0 {
 			fmt.Fprintf(w, ", %d %s", p.n, p.what)
 		}
