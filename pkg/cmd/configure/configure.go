@@ -78,7 +78,9 @@ operator. A team or user missing from the directory is accepted with a warning.
 
 With the name of an existing action, its values are prefilled and only what changes
 is rewritten: comments and key order in the file are kept. To redo one step, use
-"handoff configure intent|account|assignee NAME".`,
+"handoff configure intent|account|assignee NAME". The optional sections (what the
+customer is told, context params, status, fallbacks) come after the three steps,
+apart from them: "handoff configure extras NAME".`,
 		Example: `  # interactive, on a terminal
   handoff configure
   handoff configure escalate-billing
@@ -120,6 +122,7 @@ is rewritten: comments and key order in the file are kept. To redo one step, use
 	cmd.AddCommand(newCmdStep(f, prompt.StepIntent, runF))
 	cmd.AddCommand(newCmdStep(f, prompt.StepAccount, runF))
 	cmd.AddCommand(newCmdStep(f, prompt.StepAssignee, runF))
+	cmd.AddCommand(newCmdExtras(f))
 	return cmd
 }
 
