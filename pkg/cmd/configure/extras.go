@@ -124,7 +124,9 @@ func runExtras(ctx context.Context, o *extrasOptions) error {
 	if o.Clear {
 		x = action.Extras{}
 	}
-	usage := func(err error) error { return cmdutil.WithHint(cmdutil.UsageError("%v", err), "Nothing was written. See: handoff configure extras --help") }
+	usage := func(err error) error {
+		return cmdutil.WithHint(cmdutil.UsageError("%v", err), "Nothing was written. See: handoff configure extras --help")
+	}
 	if err := x.Check(a.Assignee); err != nil {
 		return usage(err)
 	}
