@@ -122,6 +122,7 @@ type Summary struct {
 	Failures    []Listed       `json:"failures"`     // the first MaxListed failures
 	Unknown     int            `json:"unknown"`      // may or may not have happened
 	Unknowns    []Listed       `json:"unknowns"`     // the first MaxListed unknown outcomes
+	Calls       int            `json:"calls"`        // requests sent to Wati by this run (retries included)
 	NotSent     int            `json:"not_sent"`     // read but never sent (cancelled, or the run stopped)
 	Partial     int            `json:"partial"`      // handed off, but a later step (status, context, message) failed
 	DoneEarlier int            `json:"done_earlier"` // done by the run this one resumed (journal)
@@ -170,6 +171,7 @@ func (s Summary) ExitCode() int {
 // count adds one result to the summary.
 func (s *Summary) count(res Result) {
 	s.Total++
+	s.Calls += res.Calls
 	list := func(l *[]Listed) {
 		if len(*l) < MaxListed {
 			*l = append(*l, Listed{Line: res.Line, Target: res.Target, Reason: res.Reason, Error: res.Error})
@@ -217,6 +219,7 @@ type job struct {
 	target wati.Target
 	note   string  // how the target was read (the 00 prefix dropped)
 	pre    *Result // decided without sending (invalid, duplicate, skipped)
+	msg    uint64  // the message step as the resumed run left it (msgStarted, msgSent)
 }
 
 type batch struct {
@@ -225,9 +228,10 @@ type batch struct {
 	sum    Summary
 	j      *journal
 	lim    *rate.Limiter
-	max    float64 // configured rate (0 = none)
-	cost   int     // requests per handoff
-	resend bool    // may in-flight targets be sent again (idempotent PUTs)
+	max    float64     // configured rate (0 = none)
+	cost   int         // requests per handoff
+	resend bool        // may in-flight targets be sent again (idempotent PUTs)
+	audit  *AuditGuard // messages sent lately by earlier runs or calls (nil: none)
 
 	cancel context.CancelCauseFunc
 
@@ -304,6 +308,9 @@ func newBatch(r *Runner, opts BatchOptions) *batch {
 	if !Idempotent(r.Action) {
 		b.resend = opts.RetryUnknown // a chatbot start is not idempotent
 	}
+	if r.Audit != nil && !r.DryRun && r.Action.Ext().Message != nil && !r.Again {
+		b.audit = &AuditGuard{Log: r.Audit, Action: r.Action.Name}
+	}
 	b.max = opts.Rate
 	if opts.Rate > 0 {
 		b.lim = rate.NewLimiter(rate.Limit(opts.Rate), max(b.cost, int(math.Ceil(opts.Rate/20))))
@@ -351,6 +358,9 @@ func (b *batch) openJournal(set *targetSet) error {
 	}
 	if b.sum.JournalState == JournalResumed {
 		err = j.replay(func(kind byte, target string) {
+			if replayStep(set, kind, target) {
+				return
+			}
 			st := stNone
 			switch kind {
 			case jStart:
@@ -364,7 +374,7 @@ func (b *batch) openJournal(set *targetSet) error {
 			default:
 				return
 			}
-			set.set(target, st)
+			set.set(target, set.get(target)&^stateMask|st)
 		})
 	} else {
 		err = j.restart(b.opts.InputKey, b.opts.InputName, now)
@@ -636,7 +646,7 @@ func (b *batch) produce(ctx context.Context, tr *targetReader, set *targetSet, j
 				}
 			}
 		}
-		jb.target, jb.note = t, note
+		jb.target, jb.note, jb.msg = t, note, flags&(msgStarted|msgSent)
 		if !send(jb) {
 			return ctx.Err()
 		}
@@ -747,7 +757,7 @@ func (b *batch) process(ctx context.Context, jb job) Result {
 			}
 			return b.unsent(jb)
 		}
-		res = b.r.Run(ctx, jb.target)
+		res = b.runner(jb).Run(ctx, jb.target)
 		// Any 429 on the way, even one the client's own retries got
 		// past, slows the whole run down.
 		if ra, hit := saw429(res); hit {

@@ -60,6 +60,15 @@ func (t *targetReader) nextRecord() (inputItem, error) {
 		for {
 			pos += leadingSpace(line[pos:])
 			keep := field == t.col
+			vname := t.varCols[field] // a placeholder's column (reason, summary, name)
+			var fv strings.Builder
+			var dst *strings.Builder
+			switch {
+			case keep:
+				dst = &val
+			case vname != "":
+				dst = &fv
+			}
 			var raw string // the unquoted text of the field, or what follows its closing quote
 			if pos < len(line) && line[pos] == '"' {
 				pos++
@@ -67,9 +76,9 @@ func (t *targetReader) nextRecord() (inputItem, error) {
 					i := strings.IndexByte(line[pos:], '"')
 					if i < 0 {
 						blank = false // a line break inside: a record
-						if keep {
-							val.WriteString(line[pos:])
-							val.WriteByte('\n')
+						if dst != nil {
+							dst.WriteString(line[pos:])
+							dst.WriteByte('\n')
 						}
 						next, err := t.readLine()
 						if err == io.EOF {
@@ -84,8 +93,8 @@ func (t *targetReader) nextRecord() (inputItem, error) {
 						line, pos = next, 0
 						continue
 					}
-					if keep {
-						val.WriteString(line[pos : pos+i])
+					if dst != nil {
+						dst.WriteString(line[pos : pos+i])
 					}
 					if strings.TrimSpace(line[pos:pos+i]) != "" {
 						blank = false
@@ -93,8 +102,8 @@ func (t *targetReader) nextRecord() (inputItem, error) {
 					pos += i + 1
 					if pos < len(line) && line[pos] == '"' { // "" is one quote
 						blank = false
-						if keep {
-							val.WriteByte('"')
+						if dst != nil {
+							dst.WriteByte('"')
 						}
 						pos++
 						continue
@@ -113,8 +122,10 @@ func (t *targetReader) nextRecord() (inputItem, error) {
 				}
 			} else {
 				raw = fieldText(line[pos:])
+				if dst != nil {
+					dst.WriteString(raw)
+				}
 				if keep {
-					val.WriteString(raw)
 					if strings.IndexByte(raw, '"') >= 0 {
 						it.bad = `a " inside an unquoted target field (quote the whole field, doubling the quotes inside)`
 					}
@@ -122,6 +133,12 @@ func (t *targetReader) nextRecord() (inputItem, error) {
 				if raw != "" || field > 0 || pos+len(raw) < len(line) {
 					blank = false
 				}
+			}
+			if vname != "" {
+				if it.vars == nil {
+					it.vars = map[string]string{}
+				}
+				it.vars[vname] = strings.TrimSpace(fv.String())
 			}
 			pos += len(raw)
 			if pos >= len(line) {

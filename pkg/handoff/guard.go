@@ -2,6 +2,7 @@ package handoff
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/handoff-dev/handoff/pkg/action"
@@ -27,6 +28,33 @@ type AuditGuard struct {
 	Action string
 	Window time.Duration // 0: DefaultMessageWindow
 	Now    func() time.Time
+
+	once sync.Once
+	last map[string]sentRecord // by target: the newest message step in the window
+}
+
+type sentRecord struct {
+	at      time.Time
+	outcome string
+	detail  string
+}
+
+// load reads the audit log once (a batch asks for every target).
+func (g *AuditGuard) load(now time.Time, w time.Duration) {
+	g.once.Do(func() {
+		g.last = map[string]sentRecord{}
+		recs, _, err := g.Log.Read(AuditFilter{Since: now.Add(-w), Action: g.Action})
+		if err != nil {
+			return // no log to read yet (or unreadable): nothing known
+		}
+		for _, r := range recs { // oldest first: the newest wins
+			for _, s := range r.Steps {
+				if s.Step == action.StepMessage && (s.Outcome == StepSent || s.Outcome == StepUnknown) {
+					g.last[r.Target] = sentRecord{at: r.Time, outcome: s.Outcome, detail: s.Detail}
+				}
+			}
+		}
+	})
 }
 
 // Before implements Guard.
@@ -42,26 +70,14 @@ func (g *AuditGuard) Before(target, step string) (string, bool, error) {
 	if w <= 0 {
 		w = DefaultMessageWindow
 	}
-	recs, _, err := g.Log.Read(AuditFilter{Since: now.Add(-w), Action: g.Action})
-	if err != nil {
-		return "", false, nil // no log to read yet (or unreadable): nothing known, send
-	}
-	for i := len(recs) - 1; i >= 0; i-- {
-		r := recs[i]
-		if r.Target != target {
-			continue
-		}
-		for _, s := range r.Steps {
-			if s.Step != step {
-				continue
-			}
-			switch s.Outcome {
-			case StepSent:
-				return fmt.Sprintf("sent by an earlier call at %s (%s; handoff's audit log): not sent again within %s", r.Time.UTC().Format(time.RFC3339), s.Detail, durText(w)), false, nil
-			case StepUnknown:
-				return fmt.Sprintf("an earlier call at %s may have sent it (outcome unknown): not sent again within %s; check the conversation in Wati", r.Time.UTC().Format(time.RFC3339), durText(w)), true, nil
-			}
-		}
+	g.load(now, w)
+	r, ok := g.last[target]
+	switch {
+	case !ok:
+	case r.outcome == StepSent:
+		return fmt.Sprintf("sent by an earlier call at %s (%s; handoff's audit log): not sent again within %s", r.at.UTC().Format(time.RFC3339), r.detail, durText(w)), false, nil
+	default:
+		return fmt.Sprintf("an earlier call at %s may have sent it (outcome unknown): not sent again within %s; check the conversation in Wati", r.at.UTC().Format(time.RFC3339), durText(w)), true, nil
 	}
 	return "", false, nil
 }
@@ -76,4 +92,26 @@ func durText(d time.Duration) string {
 		return fmt.Sprintf("%dh", d/time.Hour)
 	}
 	return d.String()
+}
+
+// guards runs several guards: the first that says "do not send" wins.
+type guards []Guard
+
+func (gs guards) Before(target, step string) (string, bool, error) {
+	for _, g := range gs {
+		if note, unknown, err := g.Before(target, step); note != "" || err != nil {
+			return note, unknown, err
+		}
+	}
+	return "", false, nil
+}
+
+func (gs guards) After(target, step, outcome string) error {
+	var first error
+	for _, g := range gs {
+		if err := g.After(target, step, outcome); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }

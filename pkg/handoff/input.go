@@ -26,6 +26,8 @@ type inputItem struct {
 	line int
 	raw  string
 	bad  string // why the record's target field is malformed ("" when it is not)
+	// vars are the row's placeholder values (reason, summary, name columns).
+	vars map[string]string
 }
 
 // targetReader streams targets out of a CSV file whose header names a
@@ -41,7 +43,8 @@ type targetReader struct {
 	first   *inputItem
 	started bool
 	format  string
-	columns []string // the CSV header's names, lower-cased (nil: plain list)
+	columns []string       // the CSV header's names, lower-cased (nil: plain list)
+	varCols map[int]string // column index → placeholder (reason, summary, name)
 }
 
 func newTargetReader(r io.Reader) *targetReader {
@@ -92,6 +95,14 @@ func (t *targetReader) start() error {
 		if col, ok := headerColumn(trimmed); ok {
 			t.format, t.col, t.hdr = "csv", col, t.line
 			t.columns = headerNames(trimmed)
+			for i, c := range t.columns {
+				if i != col && (c == "reason" || c == "summary" || c == "name") {
+					if t.varCols == nil {
+						t.varCols = map[int]string{}
+					}
+					t.varCols[i] = c
+				}
+			}
 			return nil
 		}
 		if strings.Contains(trimmed, ",") && !looksLikeTarget(trimmed) {

@@ -13,20 +13,22 @@ const (
 	stFailed       uint64 = 3 // journal: failed (safe to send again)
 	stUnknown      uint64 = 4 // journal: outcome unknown
 	stateMask      uint64 = 7
-	seenBit        uint64 = 8 // seen earlier in this run's input
-	flagBits              = 4
+	seenBit        uint64 = 8  // seen earlier in this run's input
+	msgStarted     uint64 = 16 // journal: the message step was about to be sent
+	msgSent        uint64 = 32 // journal: the message step was sent
+	flagBits              = 6
 	flagsMask      uint64 = 1<<flagBits - 1
 	minSetSize            = 1 << 12
 	maxLoadPercent        = 85
 )
 
-// targetSet is an open-addressing hash set of 60-bit target hashes, each
-// slot carrying 4 bits of state: 8 bytes a slot, filled up to 85%, so about
+// targetSet is an open-addressing hash set of 58-bit target hashes, each
+// slot carrying 6 bits of state: 8 bytes a slot, filled up to 85%, so about
 // 9.4 MB for 1,000,000 distinct targets when the size is known up front
 // (growth is by half, so without a hint the table may hold up to 1.7 slots
 // a target). It is what makes deduplication and journal resumption
 // possible without keeping target strings in memory. Two different targets
-// collide with probability about n²/2⁶¹ (4·10⁻⁷ for a million), in which
+// collide with probability about n²/2⁵⁹ (2·10⁻⁶ for a million), in which
 // case the second is treated as a duplicate of the first.
 //
 // The slots live outside the Go heap where the platform allows (mmap), so

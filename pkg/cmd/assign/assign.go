@@ -366,14 +366,20 @@ func runBatch(ctx context.Context, o *Options, a *action.Action) error {
 		return cmdutil.WithHint(cmdutil.UsageError("--max-calls needs the targets counted first, and stdin cannot be read twice"),
 			"Give --from a file.")
 	}
-	var startErr error // refused before anything was sent (budget)
-	req := handoff.BatchRequest{
+	var startErr error           // refused before anything was sent (budget, placeholders)
+	vars, _ := parseVars(o.Vars) // checked in checkFlags
+	req := handoff.BatchRequest{Vars: vars,
 		Action: a, Account: o.Account, From: o.From, Stdin: o.IO.In, Stdout: o.IO.Out,
 		DryRun: o.DryRun, KeepTeams: o.KeepTeams, Concurrency: o.Concurrency, Rate: o.Rate,
 		Journal: o.Journal, JournalMode: o.journalMode(), Report: o.Report,
 		RetryUnknown: o.RetryUnknown, Again: o.Again, RepeatWindow: o.repeatWindow(),
 		Start: func(columns []string, total int, api string) error {
-			est := handoff.EstimateCalls(a, api, contains(columns, "name"), total)
+			if miss := missingColumns(a, vars, columns); len(miss) > 0 && !o.DryRun {
+				startErr = cmdutil.WithHint(cmdutil.UsageError("action %s uses {{%s}}, and the input has no %s column: nothing was sent", a.Name, strings.Join(miss, "}} and {{"), strings.Join(miss, " or ")),
+					"Add the column to the CSV (a header such as target,"+strings.Join(miss, ",")+"), or give one value for every row: --var "+miss[0]+"=\"...\"")
+				return startErr
+			}
+			est := handoff.EstimateCalls(a, api, contains(columns, "name") || vars["name"] != "", total)
 			if !o.JSON {
 				fmt.Fprintf(summaryWriter(o), "%s: %s\n", a.Name, est.String())
 			}
@@ -482,7 +488,7 @@ func printSummary(w io.Writer, s handoff.Summary) {
 			fmt.Fprintf(w, ", %d %s", p.n, p.what)
 		}
 	}
-	fmt.Fprintf(w, " — %d targets in %s (%.1f/s)\n", s.Total, (time.Duration(s.ElapsedMS) * time.Millisecond).Round(10*time.Millisecond), s.Rate)
+	fmt.Fprintf(w, " — %d targets in %s (%.1f/s), %d Wati calls\n", s.Total, (time.Duration(s.ElapsedMS) * time.Millisecond).Round(10*time.Millisecond), s.Rate, s.Calls)
 	listTargets(w, "failed", s.Failed, s.Failures)
 	listTargets(w, "unknown", s.Unknown, s.Unknowns)
 	if s.Failed > 0 {

@@ -57,6 +57,18 @@ func missingVars(a *action.Action, v handoff.Vars) []string {
 	return out
 }
 
+// missingColumns lists the caller placeholders the action uses that neither
+// --var nor a column of the batch input gives.
+func missingColumns(a *action.Action, v handoff.Vars, columns []string) []string {
+	var out []string
+	for _, n := range missingVars(a, v) {
+		if !contains(columns, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // checkBudget refuses to start when the usual estimate is above max.
 func checkBudget(b handoff.Budget, max int) error {
 	if max <= 0 {
