@@ -149,18 +149,25 @@ func (st *stepRun) step(ctx context.Context, name string, fn func(context.Contex
 	if exitCodeOf(err) == exitcode.Auth {
 		st.refused = err
 	}
-	s.Requests = recorded()
+	finishStep(&s, recorded(), err, st.r.DryRun, true)
+	st.res.Steps = append(st.res.Steps, s)
+}
+
+// finishStep records a step's requests and calls, and its outcome from err
+// unless the step decided one itself (message: skipped, sent as a template).
+// With cancelledNotRun, a step cut off by cancellation is "not run".
+func finishStep(s *StepResult, reqs []wati.Request, err error, dryRun, cancelledNotRun bool) {
+	s.Requests = reqs
 	if s.Requests == nil {
 		s.Requests = []wati.Request{}
 	}
 	s.Calls = sentCalls(s.Requests)
 	switch {
 	case s.Outcome != "":
-		// the step decided (message: skipped, sent as a template)
 		if err != nil && s.Error == "" {
 			s.Error = err.Error()
 		}
-	case err == nil && st.r.DryRun:
+	case err == nil && dryRun:
 		s.Outcome = StepDryRun
 	case err == nil:
 		s.Outcome = StepDone
@@ -170,11 +177,10 @@ func (st *stepRun) step(ctx context.Context, name string, fn func(context.Contex
 		if exitCodeOf(err) == exitcode.Unknown {
 			s.Outcome = StepUnknown
 		}
-		if errors.Is(err, context.Canceled) {
+		if cancelledNotRun && errors.Is(err, context.Canceled) {
 			s.Outcome = StepNotRun
 		}
 	}
-	st.res.Steps = append(st.res.Steps, s)
 }
 
 // assign hands the conversation to the assignee or, when it cannot take
@@ -221,23 +227,7 @@ func (st *stepRun) assign(ctx context.Context) error {
 	if len(all) == 1 {
 		res.Tried = nil // nothing to choose from: the assignee says it all
 	}
-	s.Requests = recorded()
-	if s.Requests == nil {
-		s.Requests = []wati.Request{}
-	}
-	s.Calls = sentCalls(s.Requests)
-	switch {
-	case err == nil && r.DryRun:
-		s.Outcome = StepDryRun
-	case err == nil:
-		s.Outcome = StepDone
-	default:
-		s.Error = err.Error()
-		s.Outcome = StepFailed
-		if exitCodeOf(err) == exitcode.Unknown {
-			s.Outcome = StepUnknown
-		}
-	}
+	finishStep(&s, recorded(), err, r.DryRun, false)
 	res.Steps = append(res.Steps, s)
 	return err
 }
