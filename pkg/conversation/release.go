@@ -89,7 +89,7 @@ func Release(ctx context.Context, d Deps, req ReleaseRequest) ReleaseResult {
 	start := time.Now()
 	res := ReleaseResult{Account: req.Account, Target: req.Target, Requests: []wati.Request{}}
 	status := strings.ToLower(strings.TrimSpace(req.Status))
-	if status != "" && !validStatus(status) {
+	if status != "" && !wati.ValidStatus(status) {
 		res.fail(exitcode.Errorf(exitcode.Usage, "Use one of: "+strings.Join(wati.Statuses, ", ")+".", "status %q is not one of %s", req.Status, strings.Join(wati.Statuses, ", ")))
 		return res
 	}
@@ -156,13 +156,4 @@ func (r *ReleaseResult) fail(err error) {
 	if errors.As(err, &c) && c.ExitCode() == exitcode.Unknown {
 		r.Outcome = OutcomeUnknown
 	}
-}
-
-func validStatus(s string) bool {
-	for _, v := range wati.Statuses {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

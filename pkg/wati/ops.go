@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -26,6 +27,9 @@ var (
 
 // Statuses UpdateStatus accepts (v3 spelling; v1 sends them upper-case).
 var Statuses = []string{"open", "pending", "solved", "block"}
+
+// ValidStatus reports whether s (already lower-cased) is one of Statuses.
+func ValidStatus(s string) bool { return slices.Contains(Statuses, s) }
 
 const (
 	v3Prefix    = "/api/ext/v3"
@@ -459,11 +463,7 @@ func (c *Client) UpdateStatus(ctx context.Context, t Target, status string) erro
 		return err
 	}
 	s := strings.ToLower(strings.TrimSpace(status))
-	ok := false
-	for _, v := range Statuses {
-		ok = ok || v == s
-	}
-	if !ok {
+	if !ValidStatus(s) {
 		return &Error{Kind: KindInvalid, Op: op, Msg: fmt.Sprintf("status %q is not one of %s", status, strings.Join(Statuses, ", "))}
 	}
 	var cl call

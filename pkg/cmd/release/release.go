@@ -82,11 +82,7 @@ flag or target; 3 unknown account; 4 token refused; 5 conversation not found;
 				return usage("--rate only applies with --from")
 			}
 			if s := strings.ToLower(strings.TrimSpace(opts.Status)); s != "" {
-				ok := false
-				for _, v := range wati.Statuses {
-					ok = ok || v == s
-				}
-				if !ok {
+				if !wati.ValidStatus(s) {
 					return cmdutil.WithHint(cmdutil.UsageError("--status %q is not one of %s", opts.Status, strings.Join(wati.Statuses, ", ")),
 						"Use --status solved (or open, pending, block), or leave it out to keep the status.")
 				}
