@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -207,12 +206,6 @@ func actionNames(f *cmdutil.Factory) []string {
 	return listActionNames(st)
 }
 
-// Bounds of --rate (requests per second), besides 0 for no limit.
-const (
-	MinRate = 0.01 // one request every 100 seconds
-	MaxRate = 10000.0
-)
-
 // checkFlags rejects flag combinations before anything is loaded (exit 2).
 func checkFlags(cmd *cobra.Command, o *Options) error {
 	hint := "Run: handoff assign --help"
@@ -235,8 +228,8 @@ func checkFlags(cmd *cobra.Command, o *Options) error {
 	if o.Concurrency < 1 || o.Concurrency > 256 {
 		return usage("--concurrency must be between 1 and 256, not %d", o.Concurrency)
 	}
-	if math.IsNaN(o.Rate) || math.IsInf(o.Rate, 0) || o.Rate < 0 || (o.Rate != 0 && o.Rate < MinRate) || o.Rate > MaxRate {
-		return usage("--rate must be 0 (no limit) or between %g and %g requests per second, not %g", MinRate, MaxRate, o.Rate)
+	if err := cmdutil.CheckRate(o.Rate, "no limit"); err != nil {
+		return cmdutil.WithHint(err, hint)
 	}
 	if o.Resume && o.Fresh {
 		return usage("--resume and --fresh cannot be used together")

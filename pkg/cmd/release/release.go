@@ -76,10 +76,11 @@ flag or target; 3 unknown account; 4 token refused; 5 conversation not found;
 				return usage("give the conversation: --conversation TARGET, or --from FILE for many")
 			case opts.Target != "" && opts.From != "":
 				return usage("--conversation and --from cannot be used together")
-			case opts.Rate < 0:
-				return usage("--rate must be 0 (no limit) or more, not %g", opts.Rate)
 			case opts.From == "" && cmd.Flags().Changed("rate"):
 				return usage("--rate only applies with --from")
+			}
+			if err := cmdutil.CheckRate(opts.Rate, "no limit"); err != nil {
+				return cmdutil.WithHint(err, "Run: handoff release --help")
 			}
 			if s := strings.ToLower(strings.TrimSpace(opts.Status)); s != "" {
 				if !wati.ValidStatus(s) {

@@ -35,6 +35,8 @@ func TestFlags(t *testing.T) {
 		{"--conversation", "1", "--from", "x"},
 		{"--conversation", "1", "--rate", "2"},
 		{"--from", "x", "--rate", "-1"},
+		{"--from", "x", "--rate", "NaN"},    // would mean no limit
+		{"--from", "x", "--rate", "1e-300"}, // would wait forever
 		{"--conversation", "1", "--status", "closed"},
 	} {
 		if _, err := parse(t, bad...); cmdutil.ExitCodeOf(err) != cmdutil.ExitUsage || cmdutil.HintOf(err) == "" {

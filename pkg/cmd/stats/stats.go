@@ -76,8 +76,8 @@ handoff with state answered, waiting or unknown); --html FILE a self-contained p
 			if _, err := logCmd.ParseSince(opts.Since, time.Now()); err != nil {
 				return err
 			}
-			if opts.Rate < 0 {
-				return cmdutil.WithHint(cmdutil.UsageError("--rate must be more than 0, not %g", opts.Rate), "Run: handoff stats --help")
+			if err := cmdutil.CheckRate(opts.Rate, "the default"); err != nil {
+				return cmdutil.WithHint(err, "Run: handoff stats --help")
 			}
 			if runF != nil {
 				return runF(opts)
