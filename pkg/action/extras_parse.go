@@ -173,18 +173,7 @@ func (d *Document) setExtraString(path, s string) bool {
 		return true
 	}
 	if a, name, ok := d.fallbackField(path); ok {
-		switch name {
-		case "type":
-			a.Type = AssigneeType(s)
-		case "team":
-			a.Team = s
-		case "email":
-			a.Email = s
-		case "bot_id":
-			a.BotID = s
-		case "bot_name":
-			a.BotName = s
-		}
+		setAssigneeString(a, name, s)
 		return true
 	}
 	return false

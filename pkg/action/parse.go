@@ -423,16 +423,27 @@ func (d *Document) setString(path, s string) {
 		a.Intent = s
 	case "account":
 		a.Account = s
-	case "assignee.type":
-		a.Assignee.Type = AssigneeType(s)
-	case "assignee.team":
-		a.Assignee.Team = s
-	case "assignee.email":
-		a.Assignee.Email = s
-	case "assignee.bot_id":
-		a.Assignee.BotID = s
-	case "assignee.bot_name":
-		a.Assignee.BotName = s
+	default:
+		if name, ok := strings.CutPrefix(path, "assignee."); ok {
+			setAssigneeString(&a.Assignee, name, s)
+		}
+	}
+}
+
+// setAssigneeString sets one text field of an assignee (the main one or a
+// fallback's) by its YAML key.
+func setAssigneeString(a *Assignee, name, s string) {
+	switch name {
+	case "type":
+		a.Type = AssigneeType(s)
+	case "team":
+		a.Team = s
+	case "email":
+		a.Email = s
+	case "bot_id":
+		a.BotID = s
+	case "bot_name":
+		a.BotName = s
 	}
 }
 
