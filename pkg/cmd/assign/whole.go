@@ -3,13 +3,11 @@ package assign
 import (
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/handoff-dev/handoff/pkg/action"
 	"github.com/handoff-dev/handoff/pkg/cmdutil"
 	"github.com/handoff-dev/handoff/pkg/handoff"
-	"github.com/handoff-dev/handoff/pkg/wati"
 )
 
 // callerVars are the placeholders a caller may give (--var, batch columns).
@@ -89,7 +87,7 @@ func checkBudget(b handoff.Budget, max int) error {
 // read them, then the calls it would make.
 func printSteps(w io.Writer, res handoff.Result, a *action.Action) {
 	if len(res.Steps) == 0 {
-		printRequests(w, res.Requests)
+		cmdutil.PrintRequests(w, res.Requests)
 		return
 	}
 	for i, s := range res.Steps {
@@ -108,31 +106,9 @@ func printSteps(w io.Writer, res handoff.Result, a *action.Action) {
 			head += " (" + s.Outcome + ": " + s.Error + ")"
 		}
 		fmt.Fprintln(w, head)
-		printRequests(w, s.Requests)
+		cmdutil.PrintRequests(w, s.Requests)
 	}
 	if res.Estimate != nil {
 		fmt.Fprintf(w, "# Wati calls: %s\n", res.Estimate.String())
-	}
-}
-
-// printRequests shows requests the way curl users read them.
-func printRequests(w io.Writer, reqs []wati.Request) {
-	for _, r := range reqs {
-		sent := ""
-		if r.Status != 0 {
-			sent = fmt.Sprintf("   (read, sent: %d)", r.Status)
-		}
-		fmt.Fprintf(w, "%s %s%s\n", r.Method, r.URL, sent)
-		keys := make([]string, 0, len(r.Header))
-		for k := range r.Header {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			fmt.Fprintf(w, "  %s: %s\n", k, r.Header[k])
-		}
-		if r.Body != "" {
-			fmt.Fprintf(w, "  %s\n", r.Body)
-		}
 	}
 }

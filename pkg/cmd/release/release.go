@@ -144,7 +144,7 @@ func runRelease(ctx context.Context, o *Options) error {
 		}
 	} else if res.OK {
 		if o.DryRun {
-			printRequests(o.IO.Out, res.Requests)
+			cmdutil.PrintRequests(o.IO.Out, res.Requests)
 		}
 		fmt.Fprintln(o.IO.Out, res.Message())
 	}
@@ -212,13 +212,4 @@ func runMany(ctx context.Context, o *Options, d conversation.Deps) error {
 		return &cmdutil.SilentError{Code: cmdutil.ExitFailure} // as assign --from: some targets failed
 	}
 	return nil
-}
-
-func printRequests(w io.Writer, reqs []wati.Request) {
-	for _, r := range reqs {
-		fmt.Fprintf(w, "%s %s\n", r.Method, r.URL)
-		if r.Body != "" {
-			fmt.Fprintf(w, "  %s\n", r.Body)
-		}
-	}
 }
